@@ -1,0 +1,51 @@
+# licvault - the only commands a newcomer needs. Each target installs the
+# Debian packages it needs first (scripts/deps.sh, idempotent).
+BUILD   ?= build
+PREFIX  ?= /usr/local
+JOBS    ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build test demo check-sanitize install bench fuzz clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	@bash scripts/demo.sh $(BUILD)/licvault
+
+check-sanitize: deps
+	@cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
+	  -DLV_SANITIZE=address,undefined >/dev/null
+	@cmake --build $(BUILD)-asan -j $(JOBS)
+	@cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+	@cmake -S . -B $(BUILD)-tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
+	  -DLV_SANITIZE=thread >/dev/null
+	@cmake --build $(BUILD)-tsan -j $(JOBS)
+	@cd $(BUILD)-tsan && ctest --output-on-failure -j $(JOBS) -L 'store|threads'
+
+install: build
+	@cmake --install $(BUILD) --prefix $(PREFIX)
+
+bench: deps
+	@cmake -S . -B $(BUILD)-release -DCMAKE_BUILD_TYPE=Release -DLV_FAULTS=OFF >/dev/null
+	@cmake --build $(BUILD)-release -j $(JOBS)
+	@bash bench/run.sh $(BUILD)-release
+
+fuzz: deps
+	@cmake -S . -B $(BUILD)-fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
+	  -DLV_FUZZ=ON -DLV_SANITIZE=address,undefined -DBUILD_TESTING=OFF >/dev/null
+	@cmake --build $(BUILD)-fuzz -j $(JOBS)
+	@bash fuzz/run.sh $(BUILD)-fuzz $${FUZZ_SECONDS:-60}
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan $(BUILD)-release $(BUILD)-fuzz

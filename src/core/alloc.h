@@ -1,0 +1,13 @@
+/* alloc.h - the allocation seam: every allocation in licvault goes through
+ * these so tests can make the k-th one fail. Free with free(). */
+#ifndef LV_CORE_ALLOC_H
+#define LV_CORE_ALLOC_H
+
+#include <stddef.h>
+
+void *lv__malloc(size_t n);
+void *lv__calloc(size_t n, size_t size);
+/* strdup through the seam; NULL in, NULL out. */
+char *lv__strdup(const char *s);
+
+#endif

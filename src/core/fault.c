@@ -1,0 +1,26 @@
+/* fault.c - counters behind the injectable failure points (test builds).
+ * Kept tiny on purpose: one counter and one target per point. */
+#include "core/fault.h"
+
+#ifdef LV_FAULTS
+#include <stdatomic.h>
+
+static atomic_ulong calls[LV_FAULT__COUNT];
+static unsigned long target[LV_FAULT__COUNT];
+static int err_of[LV_FAULT__COUNT];
+
+int lv__fault_hit(lv__fault_point p) {
+  unsigned long n = atomic_fetch_add(&calls[p], 1) + 1;
+  return (target[p] && n == target[p]) ? err_of[p] : 0;
+}
+
+void lv__fault_arm(lv__fault_point p, unsigned long k, int err) {
+  atomic_store(&calls[p], 0);
+  target[p] = k;
+  err_of[p] = err;
+}
+
+unsigned long lv__fault_calls(lv__fault_point p) { return atomic_load(&calls[p]); }
+#else
+typedef int lv__fault_unused; /* ISO C forbids an empty translation unit */
+#endif

@@ -1,0 +1,254 @@
+/* file.c - atomic, durable file writes and bounded reads.
+ * The rule it enforces: a reader of path sees the old bytes or the new ones,
+ * never a mix, whatever moment the process or the machine dies. */
+#define _GNU_SOURCE
+#include "core/file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "core/fault.h"
+
+#define AFILE_BUF (64 * 1024)
+
+struct lv__afile {
+  int fd;
+  char *path;
+  char *tmp;
+  uint64_t size;
+  size_t fill;
+  uint8_t buf[AFILE_BUF];
+};
+
+lv_status lv__errno_status(int err) {
+  switch (err) {
+  case ENOSPC:
+  case EDQUOT:
+  case EFBIG: return LV_E_NOSPACE;
+  case ENOENT:
+  case ENOTDIR: return LV_E_NO_FILE;
+  case EACCES:
+  case EPERM:
+  case EROFS: return LV_E_ACCESS;
+  case EEXIST: return LV_E_EXISTS;
+  case ENOMEM: return LV_E_NOMEM;
+  default: return LV_E_IO;
+  }
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n) {
+  while (n) {
+    int e = lv__fault_hit(LV_FAULT_WRITE);
+    if (e) return e;
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+static int do_fsync(int fd) {
+  int e = lv__fault_hit(LV_FAULT_FSYNC);
+  if (e) return e;
+  return fsync(fd) < 0 ? errno : 0;
+}
+
+char *lv__path_join(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  char *s = lv__malloc(la + lb + 2);
+  if (!s) return NULL;
+  memcpy(s, a, la);
+  size_t o = la;
+  if (la && a[la - 1] != '/') s[o++] = '/';
+  memcpy(s + o, b, lb + 1);
+  return s;
+}
+
+static char *dir_of(const char *path) {
+  char *c = lv__strdup(path);
+  if (!c) return NULL;
+  char *d = lv__strdup(dirname(c));
+  free(c);
+  return d;
+}
+
+lv_status lv__fsync_dir(const char *path) {
+  int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return lv__errno_status(errno);
+  int e = do_fsync(fd);
+  close(fd);
+  return e ? lv__errno_status(e) : LV_OK;
+}
+
+lv_status lv__afile_open(lv__afile **out, const char *path, int mode) {
+  if (!out || !path || !*path) return LV_E_INVALID_ARG;
+  lv__afile *f = lv__calloc(1, sizeof *f);
+  if (!f) return LV_E_NOMEM;
+  f->fd = -1;
+  size_t n = strlen(path) + 32;
+  f->path = lv__strdup(path);
+  f->tmp = lv__malloc(n);
+  if (!f->path || !f->tmp) {
+    lv__afile_abort(f);
+    return LV_E_NOMEM;
+  }
+  /* The temp name sits in the same folder (rename must not cross file
+   * systems) and is unique per process and attempt. */
+  static unsigned long seq;
+  snprintf(f->tmp, n, "%s.tmp%ld.%lu", path, (long)getpid(),
+           __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
+  f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (f->fd < 0) {
+    lv_status rc = lv__errno_status(errno);
+    free(f->tmp);
+    f->tmp = NULL;
+    lv__afile_abort(f);
+    return rc;
+  }
+  fchmod(f->fd, (mode_t)mode); /* umask must not widen or narrow it */
+  *out = f;
+  return LV_OK;
+}
+
+static lv_status flush(lv__afile *f) {
+  int e = write_all(f->fd, f->buf, f->fill);
+  f->fill = 0;
+  return e ? lv__errno_status(e) : LV_OK;
+}
+
+lv_status lv__afile_write(lv__afile *f, const void *p, size_t n) {
+  const uint8_t *s = p;
+  lv_status rc;
+  f->size += n;
+  while (n) {
+    size_t take = AFILE_BUF - f->fill;
+    if (take > n) take = n;
+    memcpy(f->buf + f->fill, s, take);
+    f->fill += take;
+    s += take;
+    n -= take;
+    if (f->fill == AFILE_BUF && (rc = flush(f)) < 0) return rc;
+  }
+  return LV_OK;
+}
+
+uint64_t lv__afile_size(const lv__afile *f) { return f->size; }
+
+lv_status lv__afile_commit(lv__afile *f) {
+  lv_status rc;
+  int e;
+  char *dir = NULL;
+  if ((rc = flush(f)) < 0) goto done;
+  if ((e = do_fsync(f->fd)) != 0) {
+    rc = lv__errno_status(e);
+    goto done;
+  }
+  if (close(f->fd) < 0) {
+    f->fd = -1;
+    rc = lv__errno_status(errno);
+    goto done;
+  }
+  f->fd = -1;
+  if ((e = lv__fault_hit(LV_FAULT_RENAME)) != 0 ||
+      (rename(f->tmp, f->path) < 0 && (e = errno) != 0)) {
+    rc = lv__errno_status(e);
+    goto done;
+  }
+  free(f->tmp);
+  f->tmp = NULL; /* renamed: nothing to remove any more */
+  if (!(dir = dir_of(f->path))) {
+    rc = LV_E_NOMEM;
+    goto done;
+  }
+  rc = lv__fsync_dir(dir);
+done:
+  free(dir);
+  lv__afile_abort(f);
+  return rc;
+}
+
+void lv__afile_abort(lv__afile *f) {
+  if (!f) return;
+  if (f->fd >= 0) close(f->fd);
+  if (f->tmp) unlink(f->tmp);
+  lv__wipe(f->buf, sizeof f->buf);
+  free(f->tmp);
+  free(f->path);
+  free(f);
+}
+
+lv_status lv__file_write_atomic(const char *path, const void *p, size_t n, int mode) {
+  lv__afile *f;
+  lv_status rc = lv__afile_open(&f, path, mode);
+  if (rc < 0) return rc;
+  if ((rc = lv__afile_write(f, p, n)) < 0) {
+    lv__afile_abort(f);
+    return rc;
+  }
+  return lv__afile_commit(f);
+}
+
+lv_status lv__file_read_all(const char *path, size_t max, uint8_t **out, size_t *outlen) {
+  if (max == SIZE_MAX) return LV_E_INVALID_ARG;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return lv__errno_status(errno);
+  lv__buf b;
+  lv__buf_init(&b, max + 1); /* one byte of slack tells "too long" apart */
+  lv_status rc = LV_OK;
+  for (;;) {
+    size_t want = max + 1 - b.len;
+    if (want == 0) {
+      rc = LV_E_TOO_LARGE;
+      break;
+    }
+    if (want > 65536) want = 65536;
+    if ((rc = lv__buf_reserve(&b, want)) < 0) break;
+    ssize_t r = read(fd, b.data + b.len, want);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      rc = lv__errno_status(errno);
+      break;
+    }
+    if (r == 0) break;
+    b.len += (size_t)r;
+  }
+  close(fd);
+  if (rc < 0) {
+    lv__buf_free(&b);
+    return rc;
+  }
+  *out = b.data;
+  *outlen = b.len;
+  return LV_OK;
+}
+
+lv_status lv__mkdir_p(const char *path, int mode) {
+  char *p = lv__strdup(path);
+  if (!p) return LV_E_NOMEM;
+  lv_status rc = LV_OK;
+  for (char *s = p + 1;; s++) {
+    if (*s != '/' && *s != '\0') continue;
+    char c = *s;
+    *s = '\0';
+    if (mkdir(p, (mode_t)mode) < 0 && errno != EEXIST) {
+      rc = lv__errno_status(errno);
+      break;
+    }
+    *s = c;
+    if (!c) break;
+  }
+  free(p);
+  return rc;
+}

@@ -1,0 +1,47 @@
+/* file.h - durable file operations: the atomic writer (temp file, fsync,
+ * rename, directory fsync), bounded whole-file reads, folder creation.
+ * Every write, fsync and rename passes the fault seam (fault.h).
+ * Ownership: lv__afile is owned by its caller until commit or abort, each of
+ * which frees it. */
+#ifndef LV_CORE_FILE_H
+#define LV_CORE_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "licvault/status.h"
+
+/* Maps an errno value to the nearest lv_status. */
+lv_status lv__errno_status(int err);
+
+typedef struct lv__afile lv__afile;
+
+/* Starts writing path atomically: data goes to a hidden temp file beside it
+ * created with mode; nothing at path changes until commit. */
+lv_status lv__afile_open(lv__afile **out, const char *path, int mode);
+lv_status lv__afile_write(lv__afile *f, const void *p, size_t n);
+/* Bytes written so far. */
+uint64_t lv__afile_size(const lv__afile *f);
+/* Flushes, fsyncs, renames over path and fsyncs the folder; frees f. On
+ * failure the temp file is removed and path is as it was. */
+lv_status lv__afile_commit(lv__afile *f);
+/* Removes the temp file; frees f. Accepts NULL. */
+void lv__afile_abort(lv__afile *f);
+
+/* Whole-buffer convenience over the atomic writer. */
+lv_status lv__file_write_atomic(const char *path, const void *p, size_t n, int mode);
+
+/* Reads a whole file of at most max bytes into a new buffer (free()).
+ * LV_E_TOO_LARGE when it is longer. */
+lv_status lv__file_read_all(const char *path, size_t max, uint8_t **out, size_t *outlen);
+
+/* Creates path and its missing parents with mode (existing ones are left). */
+lv_status lv__mkdir_p(const char *path, int mode);
+
+/* fsyncs a folder so that a rename or create inside it is durable. */
+lv_status lv__fsync_dir(const char *path);
+
+/* Joins a and b with one '/' into a new string (free()). */
+char *lv__path_join(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,87 @@
+/* crypto.h - licvault's only door to libsodium: randomness, Ed25519
+ * signatures, X25519 key agreement, XChaCha20-Poly1305 AEAD, BLAKE2b hashing
+ * and key derivation, and secret-memory hygiene.
+ *
+ * Rules: callers never see libsodium types; a failed open or verify returns
+ * one generic code (LV_E_DECRYPT / LV_E_BAD_SIGNATURE) and writes nothing
+ * useful; derived secrets live in caller buffers the caller wipes with
+ * lv__memzero. Every function is thread-safe after lv__crypto_init. */
+#ifndef LV_CRYPTO_CRYPTO_H
+#define LV_CRYPTO_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "licvault/status.h"
+
+#define LV__SIGN_PK 32
+#define LV__SIGN_SK 64
+#define LV__SIG 64
+#define LV__BOX_PK 32
+#define LV__BOX_SK 32
+#define LV__KEY 32
+#define LV__NONCE 24
+#define LV__TAG 16
+#define LV__AEAD_OVERHEAD (LV__NONCE + LV__TAG)
+#define LV__HASH 32
+
+/* Initializes libsodium once; safe to call from many threads. */
+lv_status lv__crypto_init(void);
+
+void lv__random(void *p, size_t n);
+void lv__memzero(void *p, size_t n);
+/* Constant-time equality: 0 when equal. */
+int lv__memcmp_ct(const void *a, const void *b, size_t n);
+
+/* Guarded memory for long-lived secrets (mlock'd, wiped on free). */
+void *lv__secure_alloc(size_t n);
+void lv__secure_free(void *p);
+
+/* Ed25519. */
+lv_status lv__sign_keypair(uint8_t pk[LV__SIGN_PK], uint8_t sk[LV__SIGN_SK]);
+void lv__sign(uint8_t sig[LV__SIG], const void *m, size_t n,
+              const uint8_t sk[LV__SIGN_SK]);
+lv_status lv__sign_verify(const uint8_t sig[LV__SIG], const void *m, size_t n,
+                          const uint8_t pk[LV__SIGN_PK]);
+/* The public half of an Ed25519 secret key. */
+void lv__sign_sk_to_pk(uint8_t pk[LV__SIGN_PK], const uint8_t sk[LV__SIGN_SK]);
+
+/* X25519. */
+lv_status lv__box_keypair(uint8_t pk[LV__BOX_PK], uint8_t sk[LV__BOX_SK]);
+lv_status lv__box_sk_to_pk(uint8_t pk[LV__BOX_PK], const uint8_t sk[LV__BOX_SK]);
+/* key = BLAKE2b-256(key=label-hash, X25519(sk, peer) || eph_pk || recip_pk).
+ * Both sides name the same (eph_pk, recip_pk) pair, so the key is bound to
+ * that exchange. LV_E_DECRYPT for a low-order peer key. */
+lv_status lv__kx(uint8_t key[LV__KEY], const uint8_t sk[LV__BOX_SK],
+                 const uint8_t peer_pk[LV__BOX_PK], const uint8_t eph_pk[LV__BOX_PK],
+                 const uint8_t recip_pk[LV__BOX_PK], const char *label);
+
+/* Anonymous sealed box to a public key (crypto_box_seal). */
+#define LV__SEAL_OVERHEAD 48
+lv_status lv__seal(uint8_t *out, const void *m, size_t n, const uint8_t pk[LV__BOX_PK]);
+lv_status lv__seal_open(uint8_t *m, const uint8_t *c, size_t clen,
+                        const uint8_t pk[LV__BOX_PK], const uint8_t sk[LV__BOX_SK]);
+
+/* XChaCha20-Poly1305: out = nonce || ciphertext || tag, a fresh random nonce
+ * each call; out holds n + LV__AEAD_OVERHEAD bytes. */
+lv_status lv__aead_seal(uint8_t *out, const void *m, size_t n, const void *ad,
+                        size_t adlen, const uint8_t key[LV__KEY]);
+/* Opens what lv__aead_seal made; m holds clen - LV__AEAD_OVERHEAD bytes. */
+lv_status lv__aead_open(uint8_t *m, const uint8_t *c, size_t clen, const void *ad,
+                        size_t adlen, const uint8_t key[LV__KEY]);
+
+/* BLAKE2b-256 of a message, and keyed derivation:
+ * out = BLAKE2b-256(key=key, label || 0x00 || salt). */
+void lv__hash(uint8_t out[LV__HASH], const void *m, size_t n);
+void lv__kdf(uint8_t out[LV__KEY], const uint8_t key[LV__KEY], const char *label,
+             const void *salt, size_t saltlen);
+
+/* Incremental BLAKE2b-256 (opaque state, 384 bytes suffices). */
+typedef struct lv__hash_state {
+  _Alignas(64) uint8_t opaque[384];
+} lv__hash_state;
+void lv__hash_init(lv__hash_state *st);
+void lv__hash_update(lv__hash_state *st, const void *m, size_t n);
+void lv__hash_final(lv__hash_state *st, uint8_t out[LV__HASH]);
+
+#endif

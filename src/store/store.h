@@ -1,0 +1,68 @@
+/* store.h (internal) - the lv_store object and helpers shared by the files
+ * of src/store: SQLite access, meta values, the sealed secrets. */
+#ifndef LV_STORE_STORE_H
+#define LV_STORE_STORE_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "crypto/crypto.h"
+#include "crypto/keyfile.h"
+#include "licvault/store.h"
+
+#define LV__STORE_DB "store.db"
+#define LV__STORE_SCHEMA 1
+#define LV__STORE_KEY 32
+
+/* Long-lived secrets, in guarded memory (lv__secure_alloc). */
+typedef struct lv__store_secrets {
+  uint8_t sign_sk[LV__SIGN_SK];
+  uint8_t box_sk[LV__BOX_SK];
+  uint8_t store_key[LV__STORE_KEY]; /* encrypts content keys at rest */
+} lv__store_secrets;
+
+struct lv_store {
+  sqlite3 *db;
+  char *dir;
+  uint8_t machine_id[LV__MACHINE_ID];
+  uint8_t sign_pk[LV__SIGN_PK];
+  uint8_t box_pk[LV__BOX_PK];
+  lv__store_secrets *sec;
+};
+
+/* ---- store_db.c ---- */
+lv_status lv__sqlite_status(int rc);
+/* Opens (creating when create) dir/store.db with licvault's pragmas. */
+lv_status lv__db_open(sqlite3 **out, const char *dir, bool create);
+lv_status lv__db_exec(sqlite3 *db, const char *sql);
+lv_status lv__db_schema(sqlite3 *db);
+lv_status lv__db_begin(sqlite3 *db); /* BEGIN IMMEDIATE */
+lv_status lv__db_commit(sqlite3 *db);
+void lv__db_rollback(sqlite3 *db);
+lv_status lv__meta_put(sqlite3 *db, const char *k, const void *v, size_t n);
+lv_status lv__meta_put_int(sqlite3 *db, const char *k, int64_t v);
+/* Copies exactly n bytes of meta k into v (LV_E_STORE_CORRUPT otherwise);
+ * LV_E_NOT_FOUND when k is absent. */
+lv_status lv__meta_get(sqlite3 *db, const char *k, void *v, size_t n);
+/* A text or blob of at most cap-1 bytes, NUL-terminated. */
+lv_status lv__meta_get_str(sqlite3 *db, const char *k, char *v, size_t cap);
+lv_status lv__meta_get_int(sqlite3 *db, const char *k, int64_t *v);
+
+/* ---- store_binding.c ---- */
+/* The binding key of this computer for a store with machine_id: from the
+ * binding secret file (created when create is set) and the OS machine id.
+ * LV_E_INVALID_MACHINE when the file is absent and create is not set. */
+lv_status lv__binding_key(uint8_t key[LV__KEY], const char *machine_file,
+                          const uint8_t machine_id[LV__MACHINE_ID], bool create);
+
+/* ---- store_open.c ---- */
+/* Looks up a trusted issuer's public key by id. */
+lv_status lv__store_issuer_pk(lv_store *s, const uint8_t id[LV__KEYID],
+                              uint8_t pk[LV__SIGN_PK]);
+/* Seals / opens a content key under the store key, bound to the LID. */
+lv_status lv__store_seal_ckey(const lv_store *s, uint8_t *out, const uint8_t *ckey,
+                              const uint8_t lid[16]);
+lv_status lv__store_open_ckey(const lv_store *s, uint8_t *ckey, const uint8_t *in,
+                              size_t n, const uint8_t lid[16]);
+
+#endif
