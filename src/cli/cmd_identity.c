@@ -46,8 +46,11 @@ int cmd_init(cli *c, int argc, char **argv) {
   if (optind != argc) return cli_usage(c, "init", _("unexpected argument '%s'"), argv[optind]);
   if (!io.service_url != !io.service_key_file)
     return cli_usage(c, "init", _("--service and --service-key go together"));
+  if (io.service_url && strncmp(io.service_url, "http://", 7) &&
+      strncmp(io.service_url, "https://", 8))
+    return cli_usage(c, "init", _("the URL must start with http:// or https://"));
   io.trust_files = trust;
-  lv_store *s;
+  lv_store *s = NULL;
   lv_store_info info;
   lv_status rc = lv_store_create(&s, c->store_dir, c->machine_file, &io);
   if (rc < 0) return cli_fail(c, rc, _("init"));
@@ -83,7 +86,7 @@ int cmd_id(cli *c, int argc, char **argv) {
     }
   }
   if (optind != argc) return cli_usage(c, "id", _("unexpected argument '%s'"), argv[optind]);
-  lv_store *s;
+  lv_store *s = NULL;
   lv_status rc = cli_open_store(c, &s);
   if (rc < 0) return cli_fail(c, rc, _("id"));
   if (out) {
@@ -117,7 +120,7 @@ int cmd_info(cli *c, int argc, char **argv) {
       return cli_usage(c, "info", _("unknown option '%s'"), argv[optind - 1]);
   }
   if (optind != argc) return cli_usage(c, "info", _("unexpected argument '%s'"), argv[optind]);
-  lv_store *s;
+  lv_store *s = NULL;
   lv_store_info info;
   lv_status rc = cli_open_store(c, &s);
   if (rc == LV_OK) rc = lv_store_get_info(s, &info);
@@ -150,7 +153,9 @@ int cmd_service(cli *c, int argc, char **argv) {
   }
   if (strcmp(argv[1], "set")) return cli_usage(c, "service", _("unknown action '%s'"), argv[1]);
   if (argc != 4) return cli_usage(c, "service", _("expected: service set URL FILE"));
-  lv_store *s;
+  if (strncmp(argv[2], "http://", 7) && strncmp(argv[2], "https://", 8))
+    return cli_usage(c, "service", _("the URL must start with http:// or https://"));
+  lv_store *s = NULL;
   lv_status rc = cli_open_store(c, &s);
   if (rc == LV_OK) rc = lv_store_service_set(s, argv[2], argv[3]);
   lv_store_free(s);
@@ -168,7 +173,7 @@ int cmd_trust(cli *c, int argc, char **argv) {
   }
   if (strcmp(argv[1], "add")) return cli_usage(c, "trust", _("unknown action '%s'"), argv[1]);
   if (argc < 3) return cli_usage(c, "trust", _("expected: trust add FILE..."));
-  lv_store *s;
+  lv_store *s = NULL;
   lv_status rc = cli_open_store(c, &s);
   if (rc < 0) return cli_fail(c, rc, _("trust add"));
   for (int i = 2; i < argc; i++) {

@@ -45,7 +45,7 @@ int cmd_import(cli *c, int argc, char **argv) {
                           "as they are.\n"));
   if (prc >= 0) return prc;
   if (optind >= argc) return cli_usage(c, "import", _("no license file given"));
-  lv_store *s;
+  lv_store *s = NULL;
   lv_status rc = cli_open_store(c, &s);
   if (rc < 0) return cli_fail(c, rc, _("import"));
   int ret = EXIT_OK;
@@ -174,7 +174,7 @@ static int list_one(const lv_license_info *l, void *vctx) {
 }
 
 static int list_or_show(cli *c, const char *kid, bool detail) {
-  lv_store *s;
+  lv_store *s = NULL;
   list_ctx lc = {c, 0, detail};
   lv_status rc = cli_open_store(c, &s);
   if (rc < 0) return cli_fail(c, rc, kid ? kid : _("list"));
@@ -220,7 +220,7 @@ int cmd_delete(cli *c, int argc, char **argv) {
                         _("Usage: licvault delete KID\n\n"
                           "Deletes every license with that key id from this computer.\n"));
   if (prc >= 0 || (prc = need_kid(c, argc, argv, "delete")) >= 0) return prc;
-  lv_store *s;
+  lv_store *s = NULL;
   unsigned n = 0;
   lv_status rc = cli_open_store(c, &s);
   if (rc == LV_OK) rc = lv_store_delete(s, argv[optind], &n);
@@ -239,7 +239,7 @@ int cmd_use(cli *c, int argc, char **argv) {
                           "rollback), opens its content key and records the play.\n"
                           "The content key is never shown.\n"));
   if (prc >= 0 || (prc = need_kid(c, argc, argv, "use")) >= 0) return prc;
-  lv_store *s;
+  lv_store *s = NULL;
   lv_use_result r;
   lv_status rc = cli_open_store(c, &s);
   if (rc == LV_OK) rc = lv_store_use(s, argv[optind], &r);
@@ -285,7 +285,7 @@ int cmd_check(cli *c, int argc, char **argv) {
                           "is found.\n"));
   if (prc >= 0) return prc;
   if (optind != argc) return cli_usage(c, "check", _("unexpected argument '%s'"), argv[optind]);
-  lv_store *s;
+  lv_store *s = NULL;
   uint64_t problems = 0;
   lv_store_info info;
   json_t *arr = c->json ? json_array() : NULL;

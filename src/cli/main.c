@@ -36,8 +36,9 @@ static const struct {
 static void help(FILE *f) {
   fprintf(f, "%s", _("Usage: licvault [OPTIONS] COMMAND [ARGS]\n"
                      "\n"
-                     "Back up and restore content licenses, after the Windows Media\n"
-                     "Format SDK's backup restorer.\n"
+                     "Keeps this computer's content licenses: a machine-bound store of\n"
+                     "signed licenses, after the Windows Media Format SDK. (Backup and\n"
+                     "restore through a License Management Service: not in this version.)\n"
                      "\n"
                      "Options:\n"
                      "  --store DIR     the license store (default: $LICVAULT_STORE,\n"

@@ -78,6 +78,9 @@ lv_status lv__licfile_open(lv__licfile_reader **out, const char *path);
  * Returns LV_OK with *rec NULL at a verified end of file. */
 lv_status lv__licfile_next(lv__licfile_reader *r, const uint8_t **rec, size_t *n);
 uint64_t lv__licfile_index(const lv__licfile_reader *r); /* records read */
+/* True once the end marker was read: a later error concerns the whole file
+ * (count or hash), not one license. */
+bool lv__licfile_in_trailer(const lv__licfile_reader *r);
 void lv__licfile_close(lv__licfile_reader *r);
 
 /* Parses a whole license file in memory (the fuzz entry point). */

@@ -15,6 +15,7 @@ struct lv__licfile_reader {
   FILE *f;
   uint64_t count;
   bool done;
+  bool in_trailer; /* the end marker was read: errors are the file's */
   lv__hash_state hash;
   uint8_t rec[LV__LIC_MAX];
 };
@@ -84,7 +85,10 @@ lv_status lv__licfile_next(lv__licfile_reader *r, const uint8_t **rec, size_t *n
   if ((rc = read_exact(r->f, lb, 4)) < 0) return rc;
   lv__hash_update(&r->hash, lb, 4);
   uint32_t len = lv__load_u32(lb);
-  if (len == 0) return read_trailer(r);
+  if (len == 0) {
+    r->in_trailer = true;
+    return read_trailer(r);
+  }
   if (len < LV__LIC_MIN || len > LV__LIC_MAX) return LV_E_LICENSE_CORRUPT;
   if ((rc = read_exact(r->f, r->rec, len)) < 0) return rc;
   lv__hash_update(&r->hash, r->rec, len);
@@ -95,6 +99,8 @@ lv_status lv__licfile_next(lv__licfile_reader *r, const uint8_t **rec, size_t *n
 }
 
 uint64_t lv__licfile_index(const lv__licfile_reader *r) { return r->count; }
+
+bool lv__licfile_in_trailer(const lv__licfile_reader *r) { return r->in_trailer; }
 
 void lv__licfile_close(lv__licfile_reader *r) {
   if (!r) return;

@@ -107,7 +107,7 @@ static lv_status fill_batch(imp *m, batch *b, uint64_t *next, bool *eof) {
     size_t len;
     lv_status rc = lv__licfile_next(m->rd, &rec, &len);
     if (rc < 0) {
-      fail_at(m, *next, NULL);
+      fail_at(m, lv__licfile_in_trailer(m->rd) ? 0 : *next, NULL);
       return rc;
     }
     if (!rec) {
@@ -165,7 +165,18 @@ static lv_status run(imp *m, batch bufs[2], lv_progress_cb progress, void *pctx)
   lv_status rc = LV_OK;
   prev->n = 0;
   while (rc == LV_OK && !eof) {
-    if ((rc = fill_batch(m, cur, &next, &eof)) < 0) break;
+    if ((rc = fill_batch(m, cur, &next, &eof)) < 0) {
+      /* a damaged file: name the first bad license when there is one, not
+       * only the trailer that no longer matches */
+      ctx[1] = cur;
+      lv__par_start(&par, nth, cur->n, verify_one, ctx);
+      lv__par_join(&par);
+      lv_import_result keep = m->res ? *m->res : (lv_import_result){0};
+      lv_status first = insert_batch(m, prev);
+      if (first == LV_OK) first = insert_batch(m, cur);
+      if (first == LV_OK && m->res) *m->res = keep;
+      return first < 0 ? first : rc;
+    }
     ctx[1] = cur;
     lv__par_start(&par, nth, cur->n, verify_one, ctx);
     rc = insert_batch(m, prev); /* overlaps with the verification */

@@ -240,7 +240,8 @@ static lv_status trust_in_tx(lv_store *s, const char *pubfile, char id_out[LV_KE
   sqlite3_stmt *st;
   lv_status rc = lv__keyfile_load(&k, pubfile);
   if (rc < 0) return rc;
-  if (k.kind != LV__KEY_ISSUER) rc = LV_E_KEY_FILE;
+  /* a secret key file is refused: an issuer's secret never goes to computers */
+  if (k.kind != LV__KEY_ISSUER || k.has_secret) rc = LV_E_KEY_FILE;
   lv__hex_encode(id, k.id, LV__KEYID);
   int src = rc < 0 ? SQLITE_OK
                    : sqlite3_prepare_v2(s->db,
