@@ -44,6 +44,16 @@ lv_status lv__sign_verify(const uint8_t sig[LV__SIG], const void *m, size_t n,
              : LV_E_BAD_SIGNATURE;
 }
 
+void lv__sign_seed_keypair(uint8_t pk[LV__SIGN_PK], uint8_t sk[LV__SIGN_SK],
+                           const uint8_t seed[32]) {
+  crypto_sign_ed25519_seed_keypair(pk, sk, seed);
+}
+
+void lv__box_seed_keypair(uint8_t pk[LV__BOX_PK], uint8_t sk[LV__BOX_SK],
+                          const uint8_t seed[32]) {
+  crypto_box_seed_keypair(pk, sk, seed);
+}
+
 void lv__sign_sk_to_pk(uint8_t pk[LV__SIGN_PK], const uint8_t sk[LV__SIGN_SK]) {
   crypto_sign_ed25519_sk_to_pk(pk, sk);
 }

@@ -43,6 +43,11 @@ void lv__sign(uint8_t sig[LV__SIG], const void *m, size_t n,
               const uint8_t sk[LV__SIGN_SK]);
 lv_status lv__sign_verify(const uint8_t sig[LV__SIG], const void *m, size_t n,
                           const uint8_t pk[LV__SIGN_PK]);
+/* Deterministic key pairs from a 32-byte seed (test vectors only). */
+void lv__sign_seed_keypair(uint8_t pk[LV__SIGN_PK], uint8_t sk[LV__SIGN_SK],
+                           const uint8_t seed[32]);
+void lv__box_seed_keypair(uint8_t pk[LV__BOX_PK], uint8_t sk[LV__BOX_SK],
+                          const uint8_t seed[32]);
 /* The public half of an Ed25519 secret key. */
 void lv__sign_sk_to_pk(uint8_t pk[LV__SIGN_PK], const uint8_t sk[LV__SIGN_SK]);
 
