@@ -1,3 +1,0 @@
-file(REMOVE_RECURSE
-  "liblicvault_static.a"
-)
