@@ -42,6 +42,13 @@ void lv__keyfile_compute_id(lv__keyfile *k) {
 
 void lv__keyfile_wipe(lv__keyfile *k) { lv__memzero(k, sizeof *k); }
 
+/* Key files are canonical: one spelling per key, so hex is lower case. */
+static bool lower_hex(const char *v, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f'))) return false;
+  return true;
+}
+
 static lv_status parse_value(lv__keyfile *k, enum field f, const char *v, size_t n,
                              uint8_t id[LV__KEYID]) {
   switch (f) {
@@ -60,8 +67,9 @@ static lv_status parse_value(lv__keyfile *k, enum field f, const char *v, size_t
       }
     }
     return LV_E_KEY_FILE;
-  case F_ID: return lv__hex_decode(id, LV__KEYID, v, n);
-  case F_MACHINE: return lv__hex_decode(k->machine_id, LV__MACHINE_ID, v, n);
+  case F_ID: return lower_hex(v, n) ? lv__hex_decode(id, LV__KEYID, v, n) : LV_E_KEY_FILE;
+  case F_MACHINE:
+    return lower_hex(v, n) ? lv__hex_decode(k->machine_id, LV__MACHINE_ID, v, n) : LV_E_KEY_FILE;
   case F_SIGN_PK: return lv__b64_decode(k->sign_pk, LV__SIGN_PK, v, n);
   case F_BOX_PK: return lv__b64_decode(k->box_pk, LV__BOX_PK, v, n);
   case F_SIGN_SK: return lv__b64_decode(k->sign_sk, LV__SIGN_SK, v, n);
@@ -110,8 +118,8 @@ static lv_status parse_lines(lv__keyfile *k, const char *text, size_t n, uint8_t
     for (int j = 0; j < F__N; j++)
       if (strlen(field_names[j]) == nlen && !memcmp(line, field_names[j], nlen))
         f = (enum field)j;
-    if (f == F__N || (seen & 1u << f)) return LV_E_KEY_FILE;
-    if (f != F_KIND && !(seen & 1u << F_KIND)) return LV_E_KEY_FILE;
+    /* fields come once each, in the order of field_names (canonical) */
+    if (f == F__N || (seen >> f) != 0) return LV_E_KEY_FILE;
     seen |= 1u << f;
     if (parse_value(k, f, sp + 1, (size_t)(nl - sp - 1), id) < 0) return LV_E_KEY_FILE;
   }

@@ -4,8 +4,9 @@ $ licvault --version
 $ licvault
 ! Usage: licvault [OPTIONS] COMMAND [ARGS]
 ! 
-! Back up and restore content licenses, after the Windows Media
-! Format SDK's backup restorer.
+! Keeps this computer's content licenses: a machine-bound store of
+! signed licenses, after the Windows Media Format SDK. (Backup and
+! restore through a License Management Service: not in this version.)
 ! 
 ! Options:
 !   --store DIR     the license store (default: $LICVAULT_STORE,
@@ -37,8 +38,9 @@ $ licvault
 $ licvault --help
 > Usage: licvault [OPTIONS] COMMAND [ARGS]
 > 
-> Back up and restore content licenses, after the Windows Media
-> Format SDK's backup restorer.
+> Keeps this computer's content licenses: a machine-bound store of
+> signed licenses, after the Windows Media Format SDK. (Backup and
+> restore through a License Management Service: not in this version.)
 > 
 > Options:
 >   --store DIR     the license store (default: $LICVAULT_STORE,

@@ -48,8 +48,9 @@ $ licvault trust add missing.pub
 ! licvault: missing.pub: no such file or folder (LV_E_NO_FILE, 0x80070002)
 ? 1
 $ licvault service set ftp://example.org iss/issuer.pub
-! licvault: service set: invalid argument (LV_E_INVALID_ARG, 0x80070057)
-? 1
+! licvault: the URL must start with http:// or https://
+! Try 'licvault service --help'.
+? 2
 $ licvault service set http://127.0.0.1:9 iss/issuer.pub
 ! licvault: service set: the key file is damaged or of the wrong kind (LV_E_KEY_FILE, 0xC00D2721)
 ? 1
