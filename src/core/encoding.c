@@ -120,6 +120,7 @@ bool lv__utf8_valid_text(const uint8_t *s, size_t n) {
     static const uint32_t minv[5] = {0, 0, 0x80, 0x800, 0x10000};
     if (cp < minv[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
       return false;
+    if (cp >= 0x80 && cp <= 0x9F) return false; /* C1 controls (e.g. CSI) */
     i += len;
   }
   return true;

@@ -25,7 +25,8 @@ void lv__hex_encode(char *out, const uint8_t *in, size_t n);
 lv_status lv__hex_decode(uint8_t *out, size_t outlen, const char *in, size_t inlen);
 
 /* True when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or
- * code points past U+10FFFF) without NUL or other C0 controls. */
+ * code points past U+10FFFF) without control characters (C0, DEL, C1), so
+ * that a title printed on a terminal cannot drive it. */
 bool lv__utf8_valid_text(const uint8_t *s, size_t n);
 
 #endif

@@ -3,6 +3,7 @@
 #include "core/fault.h"
 
 #ifdef LV_FAULTS
+#include <errno.h>
 #include <stdatomic.h>
 
 static atomic_ulong calls[LV_FAULT__COUNT];
@@ -17,7 +18,8 @@ int lv__fault_hit(lv__fault_point p) {
 void lv__fault_arm(lv__fault_point p, unsigned long k, int err) {
   atomic_store(&calls[p], 0);
   target[p] = k;
-  err_of[p] = err;
+  /* an errno of 0 would arm a fault that never fires */
+  err_of[p] = err ? err : (p == LV_FAULT_ALLOC ? ENOMEM : EIO);
 }
 
 unsigned long lv__fault_calls(lv__fault_point p) { return atomic_load(&calls[p]); }

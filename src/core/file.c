@@ -24,6 +24,7 @@ struct lv__afile {
   char *path;
   char *tmp;
   uint64_t size;
+  lv_status err; /* sticky: after a failed write the file can only be aborted */
   size_t fill;
   uint8_t buf[AFILE_BUF];
 };
@@ -131,6 +132,7 @@ static lv_status flush(lv__afile *f) {
 lv_status lv__afile_write(lv__afile *f, const void *p, size_t n) {
   const uint8_t *s = p;
   lv_status rc;
+  if (f->err < 0) return f->err;
   f->size += n;
   while (n) {
     size_t take = AFILE_BUF - f->fill;
@@ -139,7 +141,7 @@ lv_status lv__afile_write(lv__afile *f, const void *p, size_t n) {
     f->fill += take;
     s += take;
     n -= take;
-    if (f->fill == AFILE_BUF && (rc = flush(f)) < 0) return rc;
+    if (f->fill == AFILE_BUF && (rc = flush(f)) < 0) return f->err = rc;
   }
   return LV_OK;
 }
@@ -150,7 +152,7 @@ lv_status lv__afile_commit(lv__afile *f) {
   lv_status rc;
   int e;
   char *dir = NULL;
-  if ((rc = flush(f)) < 0) goto done;
+  if ((rc = f->err) < 0 || (rc = flush(f)) < 0) goto done;
   if ((e = do_fsync(f->fd)) != 0) {
     rc = lv__errno_status(e);
     goto done;
@@ -235,6 +237,8 @@ lv_status lv__file_read_all(const char *path, size_t max, uint8_t **out, size_t 
 }
 
 lv_status lv__mkdir_p(const char *path, int mode) {
+  struct stat st;
+  if (!path || !*path) return LV_E_INVALID_ARG;
   char *p = lv__strdup(path);
   if (!p) return LV_E_NOMEM;
   lv_status rc = LV_OK;
@@ -250,5 +254,8 @@ lv_status lv__mkdir_p(const char *path, int mode) {
     if (!c) break;
   }
   free(p);
+  /* EEXIST above may be a file: the whole path must end as a folder */
+  if (rc == LV_OK && (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)))
+    rc = errno == ENOENT ? LV_E_NO_FILE : LV_E_EXISTS;
   return rc;
 }

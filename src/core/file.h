@@ -22,8 +22,11 @@ lv_status lv__afile_open(lv__afile **out, const char *path, int mode);
 lv_status lv__afile_write(lv__afile *f, const void *p, size_t n);
 /* Bytes written so far. */
 uint64_t lv__afile_size(const lv__afile *f);
-/* Flushes, fsyncs, renames over path and fsyncs the folder; frees f. On
- * failure the temp file is removed and path is as it was. */
+/* Flushes, fsyncs, renames over path and fsyncs the folder; frees f. A
+ * failure before the rename removes the temp file and leaves path as it was;
+ * a failing folder fsync after it reports the error with the new, complete
+ * content in place (not yet known durable). After a failed lv__afile_write
+ * the writer is poisoned: writes and commit return that error. */
 lv_status lv__afile_commit(lv__afile *f);
 /* Removes the temp file; frees f. Accepts NULL. */
 void lv__afile_abort(lv__afile *f);
@@ -35,7 +38,8 @@ lv_status lv__file_write_atomic(const char *path, const void *p, size_t n, int m
  * LV_E_TOO_LARGE when it is longer. */
 lv_status lv__file_read_all(const char *path, size_t max, uint8_t **out, size_t *outlen);
 
-/* Creates path and its missing parents with mode (existing ones are left). */
+/* Creates path and its missing parents with mode (existing folders are
+ * left). LV_E_EXISTS when path (or a parent) is not a folder. */
 lv_status lv__mkdir_p(const char *path, int mode);
 
 /* fsyncs a folder so that a rename or create inside it is durable. */

@@ -91,9 +91,13 @@ static unsigned want_mask(const lv__keyfile *k) {
 }
 
 static lv_status check_secret(const lv__keyfile *k) {
-  uint8_t pk[LV__SIGN_PK];
-  lv__sign_sk_to_pk(pk, k->sign_sk);
-  if (lv__memcmp_ct(pk, k->sign_pk, LV__SIGN_PK)) return LV_E_KEY_FILE;
+  uint8_t pk[LV__SIGN_PK], sk[LV__SIGN_SK];
+  /* derive both halves from the seed: an edited seed or an edited copy of
+   * the public half inside the secret must not load */
+  lv__sign_seed_keypair(pk, sk, k->sign_sk);
+  int bad = lv__memcmp_ct(pk, k->sign_pk, LV__SIGN_PK) | lv__memcmp_ct(sk, k->sign_sk, LV__SIGN_SK);
+  lv__memzero(sk, sizeof sk);
+  if (bad) return LV_E_KEY_FILE;
   if (has_box(k->kind)) {
     if (lv__box_sk_to_pk(pk, k->box_sk) < 0 || lv__memcmp_ct(pk, k->box_pk, LV__BOX_PK))
       return LV_E_KEY_FILE;

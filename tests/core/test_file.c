@@ -1,0 +1,671 @@
+/* test_file.c - the atomic writer, bounded reads, folder creation and the
+ * fault seam: an injected write, fsync or rename failure loses nothing. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/fault.h"
+#include "core/file.h"
+#include "testutil.h"
+
+static mode_t saved_umask;
+
+static int setup_umask(void **state) {
+  (void)state;
+  saved_umask = umask(0);
+  return 0;
+}
+
+static int teardown_umask(void **state) {
+  (void)state;
+  umask(saved_umask);
+  return 0;
+}
+
+/* Disarms every fault point, so that no case leaks into the next. */
+static void disarm_all(void) {
+  for (int p = 0; p < LV_FAULT__COUNT; p++) lv__fault_arm((lv__fault_point)p, 0, 0);
+}
+
+static int teardown_faults(void **state) {
+  (void)state;
+  disarm_all();
+  return 0;
+}
+
+/* Entries of dir whose name contains ".tmp". */
+static int count_tmp(const char *dir) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int n = 0;
+  assert_non_null(d);
+  while ((e = readdir(d)) != NULL)
+    if (strstr(e->d_name, ".tmp")) n++;
+  closedir(d);
+  return n;
+}
+
+/* Entries of dir other than "." and "..". */
+static int count_entries(const char *dir) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int n = 0;
+  assert_non_null(d);
+  while ((e = readdir(d)) != NULL)
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
+  closedir(d);
+  return n;
+}
+
+static void assert_file_is(const char *path, const void *want, size_t n) {
+  size_t got_n = 0;
+  uint8_t *got = tu_read(path, &got_n);
+  assert_non_null(got);
+  assert_int_equal(got_n, n);
+  if (n) assert_memory_equal(got, want, n);
+  free(got);
+}
+
+static unsigned file_mode(const char *path) {
+  struct stat st;
+  assert_int_equal(stat(path, &st), 0);
+  return (unsigned)(st.st_mode & 07777);
+}
+
+static bool exists(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0;
+}
+
+/* ---- errno map --------------------------------------------------------- */
+
+static void errno_status_maps_each_class(void **state) {
+  (void)state;
+  assert_int_equal(lv__errno_status(ENOSPC), LV_E_NOSPACE);
+  assert_int_equal(lv__errno_status(EDQUOT), LV_E_NOSPACE);
+  assert_int_equal(lv__errno_status(EFBIG), LV_E_NOSPACE);
+  assert_int_equal(lv__errno_status(ENOENT), LV_E_NO_FILE);
+  assert_int_equal(lv__errno_status(ENOTDIR), LV_E_NO_FILE);
+  assert_int_equal(lv__errno_status(EACCES), LV_E_ACCESS);
+  assert_int_equal(lv__errno_status(EPERM), LV_E_ACCESS);
+  assert_int_equal(lv__errno_status(EROFS), LV_E_ACCESS);
+  assert_int_equal(lv__errno_status(EEXIST), LV_E_EXISTS);
+  assert_int_equal(lv__errno_status(ENOMEM), LV_E_NOMEM);
+  assert_int_equal(lv__errno_status(EIO), LV_E_IO);
+  assert_int_equal(lv__errno_status(EINVAL), LV_E_IO);
+  assert_int_equal(lv__errno_status(EISDIR), LV_E_IO);
+}
+
+/* ---- atomic writes ----------------------------------------------------- */
+
+static void write_atomic_creates_file_with_mode(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("file");
+  char *p1 = tu_path(dir, "a.bin"), *p2 = tu_path(dir, "b.bin"), *p3 = tu_path(dir, "c");
+  assert_int_equal(lv__file_write_atomic(p1, "hello", 5, 0600), LV_OK);
+  assert_int_equal(lv__file_write_atomic(p2, "hello", 5, 0644), LV_OK);
+  assert_int_equal(lv__file_write_atomic(p3, "", 0, 0640), LV_OK);
+  assert_file_is(p1, "hello", 5);
+  assert_file_is(p3, "", 0);
+  assert_int_equal(file_mode(p1), 0600);
+  assert_int_equal(file_mode(p2), 0644);
+  assert_int_equal(file_mode(p3), 0640);
+  assert_int_equal(count_tmp(dir), 0);
+  assert_int_equal(count_entries(dir), 3);
+  free(p1), free(p2), free(p3), free(dir);
+}
+
+static void write_atomic_mode_ignores_umask(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("file");
+  char *p = tu_path(dir, "k");
+  mode_t old = umask(077);
+  assert_int_equal(lv__file_write_atomic(p, "x", 1, 0644), LV_OK);
+  umask(old);
+  assert_int_equal(file_mode(p), 0644);
+  free(p), free(dir);
+}
+
+static void write_atomic_replaces_content_and_mode(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("file");
+  char *p = tu_path(dir, "f");
+  assert_int_equal(lv__file_write_atomic(p, "old content, longer", 19, 0644), LV_OK);
+  assert_int_equal(lv__file_write_atomic(p, "new", 3, 0600), LV_OK);
+  assert_file_is(p, "new", 3);
+  assert_int_equal(file_mode(p), 0600);
+  assert_int_equal(count_entries(dir), 1);
+  free(p), free(dir);
+}
+
+static void write_atomic_into_missing_folder_is_no_file(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("file");
+  char *p = tu_path(dir, "missing/f");
+  assert_int_equal(lv__file_write_atomic(p, "x", 1, 0644), LV_E_NO_FILE);
+  assert_int_equal(count_entries(dir), 0);
+  free(p), free(dir);
+}
+
+static void afile_open_rejects_bad_args(void **state) {
+  (void)state;
+  lv__afile *f = (lv__afile *)&f;
+  assert_int_equal(lv__afile_open(&f, NULL, 0644), LV_E_INVALID_ARG);
+  assert_int_equal(lv__afile_open(&f, "", 0644), LV_E_INVALID_ARG);
+  assert_int_equal(lv__afile_open(NULL, "x", 0644), LV_E_INVALID_ARG);
+  assert_ptr_equal(f, (lv__afile *)&f); /* nothing written on failure */
+  lv__afile_abort(NULL);                 /* accepted */
+}
+
+/* Writes "old" at dir/f, then fails the k-th call of point with err while
+ * writing new content, and checks that nothing was lost or left behind. */
+static void fault_case(lv__fault_point point, unsigned long k, int err, lv_status want) {
+  char *dir = tu_tmpdir("fault");
+  char *p = tu_path(dir, "f");
+  static const char old[] = "the old content";
+  uint8_t neu[3000];
+  memset(neu, 'N', sizeof neu);
+  assert_int_equal(lv__file_write_atomic(p, old, sizeof old, 0644), LV_OK);
+  lv__fault_arm(point, k, err);
+  lv_status rc = lv__file_write_atomic(p, neu, sizeof neu, 0600);
+  unsigned long calls = lv__fault_calls(point);
+  disarm_all();
+  assert_int_equal(rc, want);
+  assert_true(calls >= k);
+  assert_file_is(p, old, sizeof old);
+  assert_int_equal(file_mode(p), 0644);
+  assert_int_equal(count_tmp(dir), 0);
+  assert_int_equal(count_entries(dir), 1);
+  free(p), free(dir);
+}
+
+static void write_atomic_write_enospc_keeps_old_content(void **state) {
+  (void)state;
+  fault_case(LV_FAULT_WRITE, 1, ENOSPC, LV_E_NOSPACE);
+}
+
+static void write_atomic_write_eio_keeps_old_content(void **state) {
+  (void)state;
+  fault_case(LV_FAULT_WRITE, 1, EIO, LV_E_IO);
+}
+
+static void write_atomic_fsync_eio_keeps_old_content(void **state) {
+  (void)state;
+  fault_case(LV_FAULT_FSYNC, 1, EIO, LV_E_IO);
+}
+
+static void write_atomic_fsync_enospc_keeps_old_content(void **state) {
+  (void)state;
+  fault_case(LV_FAULT_FSYNC, 1, ENOSPC, LV_E_NOSPACE);
+}
+
+static void write_atomic_rename_eio_keeps_old_content(void **state) {
+  (void)state;
+  fault_case(LV_FAULT_RENAME, 1, EIO, LV_E_IO);
+}
+
+static void write_atomic_rename_enospc_keeps_old_content(void **state) {
+  (void)state;
+  fault_case(LV_FAULT_RENAME, 1, ENOSPC, LV_E_NOSPACE);
+}
+
+static void write_atomic_alloc_failure_is_nomem_and_leaves_nothing(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("fault");
+  char *p = tu_path(dir, "f");
+  assert_int_equal(lv__file_write_atomic(p, "old", 3, 0644), LV_OK);
+  /* each of the allocations of open, and the one in commit (dir_of) */
+  for (unsigned long k = 1; k <= 6; k++) {
+    lv__fault_arm(LV_FAULT_ALLOC, k, ENOMEM);
+    lv_status rc = lv__file_write_atomic(p, "new", 3, 0644);
+    unsigned long calls = lv__fault_calls(LV_FAULT_ALLOC);
+    disarm_all();
+    if (calls < k) { /* ran out of allocations to fail: it succeeded */
+      assert_int_equal(rc, LV_OK);
+      break;
+    }
+    assert_int_equal(rc, LV_E_NOMEM);
+    assert_int_equal(count_tmp(dir), 0);
+    /* a failure after the rename may have left the new content, but
+     * always one whole version */
+    size_t n = 0;
+    uint8_t *got = tu_read(p, &n);
+    assert_non_null(got);
+    assert_int_equal(n, 3);
+    assert_true(!memcmp(got, "old", 3) || !memcmp(got, "new", 3));
+    free(got);
+    assert_int_equal(lv__file_write_atomic(p, "old", 3, 0644), LV_OK);
+  }
+  free(p), free(dir);
+}
+
+/* The folder fsync runs after the rename, so its failure cannot restore the
+ * old content: the caller gets the error, the path one whole version (the
+ * new one) and no temp file. NOTE: file.h says "On failure ... path is as
+ * it was", which cannot hold for this last step (see the report). */
+static void afile_commit_dir_fsync_failure_reports_error_whole_file(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("fault");
+  char *p = tu_path(dir, "f");
+  assert_int_equal(lv__file_write_atomic(p, "old", 3, 0644), LV_OK);
+  lv__fault_arm(LV_FAULT_FSYNC, 2, EIO);
+  assert_int_equal(lv__file_write_atomic(p, "new!", 4, 0644), LV_E_IO);
+  assert_int_equal(lv__fault_calls(LV_FAULT_FSYNC), 2);
+  disarm_all();
+  assert_file_is(p, "new!", 4);
+  assert_int_equal(count_tmp(dir), 0);
+  free(p), free(dir);
+}
+
+static void fsync_dir_of_missing_folder_is_no_file(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("file");
+  char *p = tu_path(dir, "nope");
+  assert_int_equal(lv__fsync_dir(dir), LV_OK);
+  assert_int_equal(lv__fsync_dir(p), LV_E_NO_FILE);
+  free(p), free(dir);
+}
+
+/* ---- streaming writer -------------------------------------------------- */
+
+#define BIG (200 * 1024 + 123)
+
+static uint8_t *pattern(size_t n) {
+  uint8_t *b = malloc(n);
+  assert_non_null(b);
+  for (size_t i = 0; i < n; i++) b[i] = (uint8_t)(i * 31 + i / 251);
+  return b;
+}
+
+static void afile_streams_more_than_buffer(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("file");
+  char *p = tu_path(dir, "big");
+  uint8_t *data = pattern(BIG);
+  lv__afile *f;
+  assert_int_equal(tu_write(p, "old", 3), 0);
+  assert_int_equal(lv__afile_open(&f, p, 0640), LV_OK);
+  assert_int_equal(count_tmp(dir), 1);
+  size_t off = 0, step = 1;
+  while (off < BIG) { /* odd, growing chunk sizes cross the 64 KiB buffer */
+    size_t take = step < BIG - off ? step : BIG - off;
+    assert_int_equal(lv__afile_write(f, data + off, take), LV_OK);
+    off += take;
+    step = step * 3 + 7;
+    assert_int_equal(lv__afile_size(f), off);
+  }
+  assert_file_is(p, "old", 3); /* nothing changes before commit */
+  assert_int_equal(lv__afile_commit(f), LV_OK);
+  assert_file_is(p, data, BIG);
+  assert_int_equal(file_mode(p), 0640);
+  assert_int_equal(count_tmp(dir), 0);
+  free(data), free(p), free(dir);
+}
+
+static void afile_one_write_larger_than_buffer(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("file");
+  char *p = tu_path(dir, "big");
+  uint8_t *data = pattern(BIG);
+  lv__afile *f;
+  assert_int_equal(lv__afile_open(&f, p, 0600), LV_OK);
+  assert_int_equal(lv__afile_write(f, data, BIG), LV_OK);
+  assert_int_equal(lv__afile_write(f, data, 0), LV_OK);
+  assert_int_equal(lv__afile_commit(f), LV_OK);
+  assert_file_is(p, data, BIG);
+  free(data), free(p), free(dir);
+}
+
+static void afile_write_failure_midstream_keeps_old_content(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("fault");
+  char *p = tu_path(dir, "big");
+  uint8_t *data = pattern(BIG);
+  lv__afile *f;
+  assert_int_equal(tu_write(p, "old", 3), 0);
+  assert_int_equal(lv__afile_open(&f, p, 0600), LV_OK);
+  lv__fault_arm(LV_FAULT_WRITE, 2, ENOSPC); /* the second 64 KiB flush */
+  assert_int_equal(lv__afile_write(f, data, 64 * 1024), LV_OK);
+  assert_int_equal(lv__afile_write(f, data, BIG), LV_E_NOSPACE);
+  disarm_all();
+  lv__afile_abort(f);
+  assert_file_is(p, "old", 3);
+  assert_int_equal(count_tmp(dir), 0);
+  free(data), free(p), free(dir);
+}
+
+/* BUG (src/core/file.c, lv__afile_write / flush): a failed flush drops the
+ * buffered 64 KiB (fill = 0) but the error is not sticky, so a caller that
+ * goes on and commits gets LV_OK and a file with a hole instead of the old
+ * content. This is the root of the lv_licfile_add bug in
+ * tests/license/test_licfile.c. Enable after the fix. */
+static void afile_commit_after_failed_write_fails(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("fault");
+  char *p = tu_path(dir, "big");
+  uint8_t *data = pattern(BIG);
+  lv__afile *f;
+  assert_int_equal(tu_write(p, "old", 3), 0);
+  assert_int_equal(lv__afile_open(&f, p, 0600), LV_OK);
+  lv__fault_arm(LV_FAULT_WRITE, 1, ENOSPC);
+  assert_int_equal(lv__afile_write(f, data, BIG), LV_E_NOSPACE);
+  disarm_all();
+  lv_status rc = lv__afile_commit(f);
+  size_t n = 0;
+  uint8_t *got = tu_read(p, &n);
+  assert_non_null(got);
+  bool old = n == 3 && !memcmp(got, "old", 3);
+  bool whole = n == BIG && !memcmp(got, data, BIG);
+  free(got), free(data), free(p), free(dir);
+  (void)whole;
+  assert_int_equal(rc, LV_E_NOSPACE); /* poisoned: the commit fails */
+  assert_true(old);
+}
+
+static void afile_abort_leaves_no_file(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("file");
+  char *p = tu_path(dir, "never");
+  uint8_t *data = pattern(BIG);
+  lv__afile *f;
+  assert_int_equal(lv__afile_open(&f, p, 0600), LV_OK);
+  assert_int_equal(lv__afile_write(f, data, BIG), LV_OK);
+  lv__afile_abort(f);
+  assert_false(exists(p));
+  assert_int_equal(count_entries(dir), 0);
+  free(data), free(p), free(dir);
+}
+
+static void afile_two_writers_same_path_last_commit_wins(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("file");
+  char *p = tu_path(dir, "f");
+  lv__afile *a, *b;
+  assert_int_equal(lv__afile_open(&a, p, 0644), LV_OK);
+  assert_int_equal(lv__afile_open(&b, p, 0644), LV_OK); /* distinct temp names */
+  assert_int_equal(count_tmp(dir), 2);
+  assert_int_equal(lv__afile_write(a, "aaaa", 4), LV_OK);
+  assert_int_equal(lv__afile_write(b, "bb", 2), LV_OK);
+  assert_int_equal(lv__afile_commit(a), LV_OK);
+  assert_file_is(p, "aaaa", 4);
+  assert_int_equal(lv__afile_commit(b), LV_OK);
+  assert_file_is(p, "bb", 2);
+  assert_int_equal(count_entries(dir), 1);
+  free(p), free(dir);
+}
+
+/* ---- bounded reads ----------------------------------------------------- */
+
+static void read_all_exact_max_ok_one_more_too_large(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("file");
+  char *p = tu_path(dir, "r");
+  uint8_t *out = (uint8_t *)&out;
+  size_t n = 12345;
+  assert_int_equal(tu_write(p, "0123456789", 10), 0);
+  assert_int_equal(lv__file_read_all(p, 10, &out, &n), LV_OK);
+  assert_int_equal(n, 10);
+  assert_memory_equal(out, "0123456789", 10);
+  free(out);
+  assert_int_equal(lv__file_read_all(p, 11, &out, &n), LV_OK);
+  assert_int_equal(n, 10);
+  free(out);
+  out = (uint8_t *)&out;
+  n = 12345;
+  assert_int_equal(lv__file_read_all(p, 9, &out, &n), LV_E_TOO_LARGE);
+  assert_int_equal(lv__file_read_all(p, 0, &out, &n), LV_E_TOO_LARGE);
+  assert_ptr_equal(out, (uint8_t *)&out); /* nothing written on failure */
+  assert_int_equal(n, 12345);
+  free(p), free(dir);
+}
+
+static void read_all_large_file_crosses_chunks(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("file");
+  char *p = tu_path(dir, "r");
+  uint8_t *data = pattern(BIG), *out;
+  size_t n;
+  assert_int_equal(tu_write(p, data, BIG), 0);
+  assert_int_equal(lv__file_read_all(p, BIG, &out, &n), LV_OK);
+  assert_int_equal(n, BIG);
+  assert_memory_equal(out, data, BIG);
+  free(out);
+  assert_int_equal(lv__file_read_all(p, BIG - 1, &out, &n), LV_E_TOO_LARGE);
+  assert_int_equal(lv__file_read_all(p, 65536, &out, &n), LV_E_TOO_LARGE);
+  free(data), free(p), free(dir);
+}
+
+static void read_all_empty_file_is_empty(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("file");
+  char *p = tu_path(dir, "e");
+  uint8_t *out;
+  size_t n = 99;
+  assert_int_equal(tu_write(p, "", 0), 0);
+  assert_int_equal(lv__file_read_all(p, 0, &out, &n), LV_OK);
+  assert_int_equal(n, 0);
+  free(out);
+  assert_int_equal(lv__file_read_all(p, 100, &out, &n), LV_OK);
+  assert_int_equal(n, 0);
+  free(out);
+  free(p), free(dir);
+}
+
+static void read_all_missing_is_no_file(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("file");
+  char *p = tu_path(dir, "missing"), *q = tu_path(dir, "missing/deeper");
+  uint8_t *out;
+  size_t n;
+  assert_int_equal(lv__file_read_all(p, 100, &out, &n), LV_E_NO_FILE);
+  assert_int_equal(lv__file_read_all(q, 100, &out, &n), LV_E_NO_FILE);
+  free(p), free(q), free(dir);
+}
+
+static void read_all_rejects_size_max_and_folders(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("file");
+  uint8_t *out;
+  size_t n;
+  assert_int_equal(lv__file_read_all(dir, SIZE_MAX, &out, &n), LV_E_INVALID_ARG);
+  assert_int_equal(lv__file_read_all(dir, 100, &out, &n), LV_E_IO); /* EISDIR */
+  free(dir);
+}
+
+static void read_all_alloc_failure_is_nomem(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("file");
+  char *p = tu_path(dir, "r");
+  uint8_t *out;
+  size_t n;
+  assert_int_equal(tu_write(p, "abc", 3), 0);
+  lv__fault_arm(LV_FAULT_ALLOC, 1, ENOMEM);
+  assert_int_equal(lv__file_read_all(p, 100, &out, &n), LV_E_NOMEM);
+  disarm_all();
+  free(p), free(dir);
+}
+
+/* ---- folders and paths ------------------------------------------------- */
+
+static void mkdir_p_creates_nested_with_mode(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("mkdir");
+  char *deep = tu_path(dir, "a/b/c/d");
+  char *mid = tu_path(dir, "a/b");
+  assert_int_equal(lv__mkdir_p(deep, 0750), LV_OK);
+  struct stat st;
+  assert_int_equal(stat(deep, &st), 0);
+  assert_true(S_ISDIR(st.st_mode));
+  assert_int_equal(st.st_mode & 0777, 0750);
+  assert_int_equal(file_mode(mid), 0750);
+  assert_int_equal(lv__mkdir_p(deep, 0700), LV_OK); /* idempotent */
+  assert_int_equal(file_mode(deep), 0750);          /* existing ones left */
+  free(deep), free(mid), free(dir);
+}
+
+static void mkdir_p_accepts_trailing_and_double_slashes(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("mkdir");
+  char *p = tu_path(dir, "x//y/z/");
+  char *q = tu_path(dir, "x/y/z");
+  assert_int_equal(lv__mkdir_p(p, 0755), LV_OK);
+  struct stat st;
+  assert_int_equal(stat(q, &st), 0);
+  assert_true(S_ISDIR(st.st_mode));
+  assert_int_equal(lv__mkdir_p("/", 0755), LV_OK);
+  free(p), free(q), free(dir);
+}
+
+static void mkdir_p_through_a_file_fails(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("mkdir");
+  char *f = tu_path(dir, "file");
+  char *p = tu_path(dir, "file/sub");
+  assert_int_equal(tu_write(f, "x", 1), 0);
+  assert_int_equal(lv__mkdir_p(p, 0755), LV_E_NO_FILE); /* ENOTDIR */
+  free(f), free(p), free(dir);
+}
+
+/* BUG (src/core/file.c, lv__mkdir_p): mkdir's EEXIST is ignored for the last
+ * component too, so a path that is an existing regular file "succeeds"
+ * although no folder exists there. Enable after the fix. */
+static void mkdir_p_on_existing_file_fails(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("mkdir");
+  char *f = tu_path(dir, "file");
+  assert_int_equal(tu_write(f, "x", 1), 0);
+  assert_true(lv__mkdir_p(f, 0755) < 0);
+  free(f), free(dir);
+}
+
+/* BUG (src/core/file.c, lv__mkdir_p): for "" the loop starts at p + 1, one
+ * past the 1-byte copy, so it reads (and briefly writes) out of bounds
+ * (ASan: heap-buffer-overflow). It should return LV_E_INVALID_ARG (or
+ * LV_E_NO_FILE). Enable after the fix. */
+static void mkdir_p_rejects_empty_path(void **state) {
+  (void)state;
+  assert_true(lv__mkdir_p("", 0755) < 0);
+}
+
+static void mkdir_p_alloc_failure_is_nomem(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("mkdir");
+  char *p = tu_path(dir, "n");
+  lv__fault_arm(LV_FAULT_ALLOC, 1, ENOMEM);
+  assert_int_equal(lv__mkdir_p(p, 0755), LV_E_NOMEM);
+  disarm_all();
+  assert_false(exists(p));
+  free(p), free(dir);
+}
+
+static void path_join_adds_one_slash(void **state) {
+  (void)state;
+  char *s;
+  assert_string_equal(s = lv__path_join("a", "b"), "a/b");
+  free(s);
+  assert_string_equal(s = lv__path_join("a/", "b"), "a/b");
+  free(s);
+  assert_string_equal(s = lv__path_join("/x/y", "z.key"), "/x/y/z.key");
+  free(s);
+  assert_string_equal(s = lv__path_join("", "b"), "b");
+  free(s);
+  assert_string_equal(s = lv__path_join("a", ""), "a/");
+  free(s);
+  lv__fault_arm(LV_FAULT_ALLOC, 1, ENOMEM);
+  assert_null(lv__path_join("a", "b"));
+  disarm_all();
+}
+
+/* ---- the allocation seam ----------------------------------------------- */
+
+static void fault_alloc_fails_exactly_the_kth_call(void **state) {
+  (void)state;
+  lv__fault_arm(LV_FAULT_ALLOC, 3, ENOMEM);
+  void *a = lv__malloc(8), *b = lv__calloc(2, 4), *c = lv__malloc(8), *d = lv__malloc(8);
+  assert_non_null(a);
+  assert_non_null(b);
+  assert_null(c);
+  assert_non_null(d);
+  assert_int_equal(lv__fault_calls(LV_FAULT_ALLOC), 4);
+  disarm_all();
+  free(a), free(b), free(d);
+}
+
+static void fault_alloc_fails_malloc_calloc_strdup(void **state) {
+  (void)state;
+  lv__fault_arm(LV_FAULT_ALLOC, 1, ENOMEM);
+  assert_null(lv__malloc(16));
+  lv__fault_arm(LV_FAULT_ALLOC, 1, ENOMEM);
+  assert_null(lv__calloc(4, 4));
+  lv__fault_arm(LV_FAULT_ALLOC, 1, ENOMEM);
+  assert_null(lv__strdup("abc"));
+  disarm_all();
+  char *s = lv__strdup("abc");
+  assert_string_equal(s, "abc");
+  free(s);
+  assert_null(lv__strdup(NULL));
+}
+
+static void fault_disarmed_never_fails(void **state) {
+  (void)state;
+  disarm_all();
+  for (int i = 0; i < 1000; i++) {
+    void *p = lv__malloc(0); /* zero size still gives a pointer */
+    assert_non_null(p);
+    free(p);
+  }
+  assert_int_equal(lv__fault_calls(LV_FAULT_ALLOC), 1000);
+  void *z = lv__calloc(0, 0);
+  assert_non_null(z);
+  free(z);
+}
+
+#define T(f) cmocka_unit_test_teardown(f, teardown_faults)
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      T(errno_status_maps_each_class),
+      T(write_atomic_creates_file_with_mode),
+      T(write_atomic_mode_ignores_umask),
+      T(write_atomic_replaces_content_and_mode),
+      T(write_atomic_into_missing_folder_is_no_file),
+      T(afile_open_rejects_bad_args),
+      T(write_atomic_write_enospc_keeps_old_content),
+      T(write_atomic_write_eio_keeps_old_content),
+      T(write_atomic_fsync_eio_keeps_old_content),
+      T(write_atomic_fsync_enospc_keeps_old_content),
+      T(write_atomic_rename_eio_keeps_old_content),
+      T(write_atomic_rename_enospc_keeps_old_content),
+      T(write_atomic_alloc_failure_is_nomem_and_leaves_nothing),
+      T(afile_commit_dir_fsync_failure_reports_error_whole_file),
+      T(fsync_dir_of_missing_folder_is_no_file),
+      T(afile_streams_more_than_buffer),
+      T(afile_one_write_larger_than_buffer),
+      T(afile_write_failure_midstream_keeps_old_content),
+      T(afile_commit_after_failed_write_fails),
+      T(afile_abort_leaves_no_file),
+      T(afile_two_writers_same_path_last_commit_wins),
+      T(read_all_exact_max_ok_one_more_too_large),
+      T(read_all_large_file_crosses_chunks),
+      T(read_all_empty_file_is_empty),
+      T(read_all_missing_is_no_file),
+      T(read_all_rejects_size_max_and_folders),
+      T(read_all_alloc_failure_is_nomem),
+      T(mkdir_p_creates_nested_with_mode),
+      T(mkdir_p_accepts_trailing_and_double_slashes),
+      T(mkdir_p_through_a_file_fails),
+      T(mkdir_p_on_existing_file_fails),
+      T(mkdir_p_rejects_empty_path),
+      T(mkdir_p_alloc_failure_is_nomem),
+      T(path_join_adds_one_slash),
+      T(fault_alloc_fails_exactly_the_kth_call),
+      T(fault_alloc_fails_malloc_calloc_strdup),
+      T(fault_disarmed_never_fails),
+  };
+  return cmocka_run_group_tests(tests, setup_umask, teardown_umask);
+}
