@@ -1,7 +1,7 @@
 /* store_import.c - importing a license file: all or nothing, in one
  * transaction, with the per-license signature checks spread over the cores
  * while the previous batch is inserted (verification is the floor: one
- * Ed25519 verify per license). Memory is two batches, whatever the count. */
+ * Ed25519 verify per license). Memory is three batches, whatever the count. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,47 +155,59 @@ static lv_status insert_batch(imp *m, batch *b) {
   return LV_OK;
 }
 
-static lv_status run(imp *m, batch bufs[2], lv_progress_cb progress, void *pctx) {
+/* The file went bad while reading rd: report the first bad license in file
+ * order (ver's, then rd's admitted ones) before the file-level error. */
+static lv_status first_error(imp *m, batch *ver, batch *rd, lv_status read_rc) {
+  lv__par par;
+  void *ctx[2] = {m, rd};
+  lv_import_result keep = m->res ? *m->res : (lv_import_result){0};
+  lv__par_start(&par, lv__par_threads(), rd->n, verify_one, ctx);
+  lv__par_join(&par);
+  lv_status rc = insert_batch(m, ver);
+  if (rc == LV_OK) rc = insert_batch(m, rd);
+  if (rc < 0) return rc;
+  if (m->res) *m->res = keep;
+  return read_rc;
+}
+
+/* Three batches rotate: while the cores verify one, this thread inserts the
+ * one verified before it and reads the next, so no core waits on the file
+ * or on SQLite. */
+static lv_status run(imp *m, batch bufs[3], lv_progress_cb progress, void *pctx) {
   lv__par par;
   unsigned nth = lv__par_threads();
   uint64_t next = 1, done = 0;
   bool eof = false;
-  batch *cur = &bufs[0], *prev = &bufs[1];
+  batch *ver = &bufs[0], *ins = &bufs[1], *rd = &bufs[2];
   void *ctx[2] = {m, NULL};
-  lv_status rc = LV_OK;
-  prev->n = 0;
-  while (rc == LV_OK && !eof) {
-    if ((rc = fill_batch(m, cur, &next, &eof)) < 0) {
-      /* a damaged file: name the first bad license when there is one, not
-       * only the trailer that no longer matches */
-      ctx[1] = cur;
-      lv__par_start(&par, nth, cur->n, verify_one, ctx);
-      lv__par_join(&par);
-      lv_import_result keep = m->res ? *m->res : (lv_import_result){0};
-      lv_status first = insert_batch(m, prev);
-      if (first == LV_OK) first = insert_batch(m, cur);
-      if (first == LV_OK && m->res) *m->res = keep;
-      return first < 0 ? first : rc;
-    }
-    ctx[1] = cur;
-    lv__par_start(&par, nth, cur->n, verify_one, ctx);
-    rc = insert_batch(m, prev); /* overlaps with the verification */
-    done += prev->n;
+  ins->n = rd->n = 0;
+  lv_status rc = fill_batch(m, ver, &next, &eof);
+  if (rc < 0) return first_error(m, ins, ver, rc);
+  while (ver->n) {
+    ctx[1] = ver;
+    lv__par_start(&par, nth, ver->n, verify_one, ctx);
+    lv_status ins_rc = insert_batch(m, ins);
+    lv_status rd_rc = LV_OK;
+    rd->n = 0;
+    if (ins_rc == LV_OK && !eof) rd_rc = fill_batch(m, rd, &next, &eof);
     lv__par_join(&par);
-    if (rc == LV_OK && progress && done && progress(done, pctx)) rc = LV_E_CANCELED;
-    batch *t = prev;
-    prev = cur;
-    cur = t;
+    if (ins_rc < 0) return ins_rc;
+    if (rd_rc < 0) return first_error(m, ver, rd, rd_rc);
+    done += ins->n;
+    if (progress && done && progress(done, pctx)) return LV_E_CANCELED;
+    batch *t = ins;
+    ins = ver;
+    ver = rd;
+    rd = t;
   }
-  if (rc == LV_OK) rc = insert_batch(m, prev);
-  if (rc == LV_OK && progress) progress(done + prev->n, pctx);
+  if ((rc = insert_batch(m, ins)) == LV_OK && progress) progress(done + ins->n, pctx);
   return rc;
 }
 
 lv_status lv_store_import(lv_store *s, const char *path, lv_import_result *res,
                           lv_progress_cb progress, void *pctx) {
   imp m;
-  batch bufs[2] = {{0}, {0}};
+  batch bufs[3] = {{0}, {0}, {0}};
   lv_status rc;
   if (!s || !path) return LV_E_INVALID_ARG;
   memset(&m, 0, sizeof m);
@@ -203,9 +215,8 @@ lv_status lv_store_import(lv_store *s, const char *path, lv_import_result *res,
   m.now = lv__time_now();
   if (res) memset(res, 0, sizeof *res);
   m.res = res;
-  bufs[0].s = lv__calloc(BATCH, sizeof(slot));
-  bufs[1].s = lv__calloc(BATCH, sizeof(slot));
-  rc = bufs[0].s && bufs[1].s ? LV_OK : LV_E_NOMEM;
+  for (int i = 0; i < 3; i++) bufs[i].s = lv__calloc(BATCH, sizeof(slot));
+  rc = bufs[0].s && bufs[1].s && bufs[2].s ? LV_OK : LV_E_NOMEM;
   if (rc == LV_OK) rc = lv__licfile_open(&m.rd, path);
   if (rc == LV_OK) rc = lv__db_begin(s->db);
   if (rc == LV_OK)
@@ -223,7 +234,7 @@ lv_status lv_store_import(lv_store *s, const char *path, lv_import_result *res,
   }
   lv__licfile_close(m.rd);
   lv__memzero(m.file_key, sizeof m.file_key);
-  for (int i = 0; i < 2; i++) {
+  for (int i = 0; i < 3; i++) {
     if (bufs[i].s) lv__memzero(bufs[i].s, BATCH * sizeof(slot));
     free(bufs[i].s);
   }
