@@ -36,6 +36,8 @@ lv_status lv__sqlite_status(int rc);
 lv_status lv__db_open(sqlite3 **out, const char *dir, bool create);
 lv_status lv__db_exec(sqlite3 *db, const char *sql);
 lv_status lv__db_schema(sqlite3 *db);
+/* Binds a KID given in text form as its 16 bytes (the column's form). */
+lv_status lv__bind_kid(sqlite3_stmt *st, int idx, const char *kid);
 lv_status lv__db_begin(sqlite3 *db); /* BEGIN IMMEDIATE */
 lv_status lv__db_commit(sqlite3 *db);
 void lv__db_rollback(sqlite3 *db);

@@ -33,24 +33,23 @@ static lv_status sqlite_check(chk *c) {
 static void check_row(chk *c, sqlite3_stmt *st) {
   lv__license l;
   uint8_t pk[LV__SIGN_PK], ckey[LV__CKEY];
-  char kid[LV_KID_STRLEN], iss[LV_KEYID_STRLEN];
+  char kid[LV_KID_STRLEN];
   const uint8_t *body = sqlite3_column_blob(st, 1);
   size_t n = (size_t)sqlite3_column_bytes(st, 1);
-  const char *col_kid = (const char *)sqlite3_column_text(st, 2);
+  char col_kid[LV_KID_STRLEN] = "";
+  if (sqlite3_column_bytes(st, 2) == LV_KID_LEN)
+    lv__b64_encode(col_kid, sqlite3_column_blob(st, 2), LV_KID_LEN);
   if (lv__license_decode(&l, body, n) < 0) {
-    problem(c, "license record does not decode", col_kid, LV_E_LICENSE_CORRUPT);
+    problem(c, "license record does not decode", col_kid[0] ? col_kid : NULL,
+            LV_E_LICENSE_CORRUPT);
     return;
   }
   lv__b64_encode(kid, l.kid, LV_KID_LEN);
-  lv__hex_encode(iss, l.issuer_id, LV__KEYID);
-  if (!col_kid || strcmp(col_kid, kid))
+  if (strcmp(col_kid, kid))
     problem(c, "KID column disagrees with the license", kid, LV_E_STORE_CORRUPT);
   if (sqlite3_column_bytes(st, 0) != LV_LID_LEN ||
       memcmp(sqlite3_column_blob(st, 0), l.lid, LV_LID_LEN))
     problem(c, "LID column disagrees with the license", kid, LV_E_STORE_CORRUPT);
-  const char *col_iss = (const char *)sqlite3_column_text(st, 4);
-  if (!col_iss || strcmp(col_iss, iss))
-    problem(c, "issuer column disagrees with the license", kid, LV_E_STORE_CORRUPT);
   if (memcmp(l.machine_id, c->s->machine_id, LV__MACHINE_ID))
     problem(c, "license is for another computer", kid, LV_E_WRONG_MACHINE);
   lv_status rc = lv__store_issuer_pk(c->s, l.issuer_id, pk);
@@ -61,7 +60,7 @@ static void check_row(chk *c, sqlite3_stmt *st) {
                            (size_t)sqlite3_column_bytes(st, 3), l.lid);
   lv__memzero(ckey, sizeof ckey);
   if (rc < 0) problem(c, "content key does not open", kid, rc);
-  int64_t plays = sqlite3_column_int64(st, 5), first = sqlite3_column_int64(st, 6);
+  int64_t plays = sqlite3_column_int64(st, 4), first = sqlite3_column_int64(st, 5);
   if (plays < 0 || plays > UINT32_MAX || first < 0 || (plays > 0 && first == 0))
     problem(c, "play state is inconsistent", kid, LV_E_STORE_CORRUPT);
 }
@@ -73,7 +72,7 @@ lv_status lv_store_check(lv_store *s, lv_report_cb report, void *ctx, uint64_t *
   lv_status rc = sqlite_check(&c);
   if (rc < 0) return rc;
   int src = sqlite3_prepare_v2(s->db,
-                               "SELECT lid, body, kid, ckey, issuer, plays_used, first_use"
+                               "SELECT lid, body, kid, ckey, plays_used, first_use"
                                " FROM licenses ORDER BY id",
                                -1, &st, NULL);
   if (src != SQLITE_OK) return lv__sqlite_status(src);

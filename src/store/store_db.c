@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/encoding.h"
 #include "core/file.h"
 #include "store/store.h"
 
@@ -71,11 +72,17 @@ lv_status lv__db_schema(sqlite3 *db) {
       "CREATE TABLE IF NOT EXISTS issuers(id TEXT PRIMARY KEY,"
       "  sign_pk BLOB NOT NULL, added_at INTEGER NOT NULL);"
       "CREATE TABLE IF NOT EXISTS licenses(id INTEGER PRIMARY KEY,"
-      "  lid BLOB NOT NULL UNIQUE, kid TEXT NOT NULL, issuer TEXT NOT NULL,"
+      "  lid BLOB NOT NULL UNIQUE, kid BLOB NOT NULL,"
       "  body BLOB NOT NULL, ckey BLOB NOT NULL, imported_at INTEGER NOT NULL,"
       "  plays_used INTEGER NOT NULL DEFAULT 0,"
       "  first_use INTEGER NOT NULL DEFAULT 0);"
       "CREATE INDEX IF NOT EXISTS licenses_kid ON licenses(kid);");
+}
+
+lv_status lv__bind_kid(sqlite3_stmt *st, int idx, const char *kid) {
+  uint8_t k[16];
+  if (!kid || lv__b64_decode(k, sizeof k, kid, strlen(kid)) < 0) return LV_E_INVALID_ARG;
+  return lv__sqlite_status(sqlite3_bind_blob(st, idx, k, sizeof k, SQLITE_TRANSIENT));
 }
 
 lv_status lv__db_begin(sqlite3 *db) { return lv__db_exec(db, "BEGIN IMMEDIATE"); }

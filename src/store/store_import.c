@@ -13,7 +13,10 @@
 #include "store/store.h"
 
 #define BATCH 2048
-#define MAX_ISSUERS 8 /* cache of trusted issuers seen in this file */
+#define MAX_ISSUERS 8
+#ifndef IMPORT_CACHE_KB
+#define IMPORT_CACHE_KB "65536"
+#endif /* cache of trusted issuers seen in this file */
 
 typedef struct slot {
   lv__license lic;
@@ -134,16 +137,12 @@ static lv_status insert_batch(imp *m, batch *b) {
       fail_at(m, b->first + i, sl);
       return sl->rc;
     }
-    char kid[LV_KID_STRLEN], iss[LV_KEYID_STRLEN];
-    lv__b64_encode(kid, sl->lic.kid, LV_KID_LEN);
-    lv__hex_encode(iss, sl->lic.issuer_id, LV__KEYID);
     sqlite3_stmt *st = m->ins;
     sqlite3_bind_blob(st, 1, sl->lic.lid, LV_LID_LEN, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, kid, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, iss, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 4, sl->rec, (int)sl->len, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 5, sl->sealed, sizeof sl->sealed, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, m->now);
+    sqlite3_bind_blob(st, 2, sl->lic.kid, LV_KID_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, sl->rec, (int)sl->len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, sl->sealed, sizeof sl->sealed, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, m->now);
     int src = sqlite3_step(st);
     sqlite3_reset(st);
     if (src != SQLITE_DONE) return lv__sqlite_status(src);
@@ -218,12 +217,16 @@ lv_status lv_store_import(lv_store *s, const char *path, lv_import_result *res,
   for (int i = 0; i < 3; i++) bufs[i].s = lv__calloc(BATCH, sizeof(slot));
   rc = bufs[0].s && bufs[1].s && bufs[2].s ? LV_OK : LV_E_NOMEM;
   if (rc == LV_OK) rc = lv__licfile_open(&m.rd, path);
+  /* a large import touches index pages at random: a bigger page cache for
+   * its duration keeps SQLite from spilling and re-reading them (a cap, not
+   * a size that grows with the file) */
+  if (rc == LV_OK) rc = lv__db_exec(s->db, "PRAGMA cache_size=-" IMPORT_CACHE_KB);
   if (rc == LV_OK) rc = lv__db_begin(s->db);
   if (rc == LV_OK)
     rc = lv__sqlite_status(sqlite3_prepare_v2(
         s->db,
-        "INSERT OR IGNORE INTO licenses(lid,kid,issuer,body,ckey,imported_at)"
-        " VALUES(?,?,?,?,?,?)",
+        "INSERT OR IGNORE INTO licenses(lid,kid,body,ckey,imported_at)"
+        " VALUES(?,?,?,?,?)",
         -1, &m.ins, NULL));
   if (rc == LV_OK) rc = run(&m, bufs, progress, pctx);
   sqlite3_finalize(m.ins);
@@ -232,6 +235,7 @@ lv_status lv_store_import(lv_store *s, const char *path, lv_import_result *res,
     lv__db_rollback(s->db);
     if (res) res->imported = res->present = 0;
   }
+  lv__db_exec(s->db, "PRAGMA cache_size=-2000"); /* SQLite's default */
   lv__licfile_close(m.rd);
   lv__memzero(m.file_key, sizeof m.file_key);
   for (int i = 0; i < 3; i++) {

@@ -30,7 +30,7 @@ lv_status lv_store_list(lv_store *s, const char *kid, lv_license_cb cb, void *ct
           : "SELECT body, plays_used, first_use FROM licenses ORDER BY id",
       -1, &st, NULL);
   if (src != SQLITE_OK) return lv__sqlite_status(src);
-  if (kid) sqlite3_bind_text(st, 1, kid, -1, SQLITE_STATIC);
+  if (kid) lv__bind_kid(st, 1, kid);
   lv_status rc = LV_OK;
   uint64_t n = 0;
   while (rc == LV_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
@@ -48,7 +48,7 @@ lv_status lv_store_delete(lv_store *s, const char *kid, unsigned *deleted) {
   if (!s || !kid || lv_kid_check(kid) < 0) return LV_E_INVALID_ARG;
   int src = sqlite3_prepare_v2(s->db, "DELETE FROM licenses WHERE kid=?", -1, &st, NULL);
   if (src != SQLITE_OK) return lv__sqlite_status(src);
-  sqlite3_bind_text(st, 1, kid, -1, SQLITE_STATIC);
+  lv__bind_kid(st, 1, kid);
   src = sqlite3_step(st);
   sqlite3_finalize(st);
   if (src != SQLITE_DONE) return lv__sqlite_status(src);
@@ -121,7 +121,7 @@ static lv_status use_in_tx(use_ctx *u, const char *kid) {
                                " WHERE kid=? ORDER BY id",
                                -1, &st, NULL);
   if (src != SQLITE_OK) return lv__sqlite_status(src);
-  sqlite3_bind_text(st, 1, kid, -1, SQLITE_STATIC);
+  lv__bind_kid(st, 1, kid);
   lv_status first_err = LV_E_NOT_FOUND;
   rc = LV_E_NOT_FOUND;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
