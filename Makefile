@@ -2,11 +2,12 @@
 # Debian packages it needs first (scripts/deps.sh, idempotent).
 BUILD   ?= build
 PREFIX  ?= /usr/local
+DESTDIR ?=
 JOBS    ?= $(shell nproc)
 MAKEFLAGS += --no-print-directory
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test demo check-sanitize install bench fuzz clean
+.PHONY: all deps build test demo check-sanitize install bench fuzz pot clean
 
 all: build
 
@@ -28,14 +29,14 @@ check-sanitize: deps
 	@cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
 	  -DLV_SANITIZE=address,undefined >/dev/null
 	@cmake --build $(BUILD)-asan -j $(JOBS)
-	@cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+	@cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -LE install
 	@cmake -S . -B $(BUILD)-tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
 	  -DLV_SANITIZE=thread >/dev/null
 	@cmake --build $(BUILD)-tsan -j $(JOBS)
-	@cd $(BUILD)-tsan && ctest --output-on-failure -j $(JOBS) -L 'store|threads'
+	@cd $(BUILD)-tsan && ctest --output-on-failure -j $(JOBS) -LE 'install|fuzz'
 
 install: build
-	@cmake --install $(BUILD) --prefix $(PREFIX)
+	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix $(PREFIX)
 
 bench: deps
 	@cmake -S . -B $(BUILD)-release -DCMAKE_BUILD_TYPE=Release -DLV_FAULTS=OFF >/dev/null
@@ -50,3 +51,7 @@ fuzz: deps
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan $(BUILD)-release $(BUILD)-fuzz
+
+# Translatable strings for translators (GNU gettext).
+pot: deps
+	@bash po/update-pot.sh
