@@ -164,7 +164,7 @@ static int issue(cli *c, int argc, char **argv) {
   for (uint64_t i = 0; i < a.count && rc == LV_OK; i++) {
     rc = lv_licfile_add(w, a.kid, a.title, &a.rights, kid);
     if (progress && (i + 1) % 10000 == 0)
-      fprintf(stderr, _("\rissued %llu of %llu"), (unsigned long long)(i + 1),
+      fputc('\r', stderr), fprintf(stderr, _("issued %llu of %llu"), (unsigned long long)(i + 1),
               (unsigned long long)a.count);
   }
   if (progress) fputc('\n', stderr);

@@ -32,7 +32,7 @@ static void print_json(json_t *j, bool compact) {
 
 static int import_progress(uint64_t done, void *ctx) {
   (void)ctx;
-  fprintf(stderr, _("\rverified and stored %llu"), (unsigned long long)done);
+  fputc('\r', stderr), fprintf(stderr, _("verified and stored %llu"), (unsigned long long)done);
   return 0;
 }
 
