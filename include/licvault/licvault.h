@@ -3,8 +3,10 @@
 #ifndef LICVAULT_H
 #define LICVAULT_H
 
+#include "licvault/backup.h"
 #include "licvault/common.h"
 #include "licvault/license.h"
+#include "licvault/restorer.h"
 #include "licvault/status.h"
 #include "licvault/store.h"
 

@@ -84,7 +84,9 @@ extern "C" {
   X(LV_E_BAD_NET_RESP, -57, 0xC00D275Eu, "the License Management Service "     \
                                          "sent an invalid answer")             \
   X(LV_E_NOT_ALL_STORED, -58, 0xC00D275Fu, "some of the licenses could not "   \
-                                           "be stored")
+                                           "be stored")                        \
+  X(LV_E_NO_SERVICE, -59, 0xC00D2762u, "no License Management Service is "     \
+                                       "pinned")
 
 typedef enum lv_status {
 #define LV__STATUS_ENUM(name, value, hr, msg) name = value,

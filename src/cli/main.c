@@ -30,6 +30,8 @@ static const struct {
     {"delete", cmd_delete, N_("delete the licenses with a key id")},
     {"use", cmd_use, N_("play under a license: enforce and record its rights")},
     {"check", cmd_check, N_("verify the store's integrity")},
+    {"backup", cmd_backup, N_("back up the licenses to a folder (a backup set)")},
+    {"verify", cmd_verify, N_("check a backup set without the service")},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -37,8 +39,9 @@ static void help(FILE *f) {
   fprintf(f, "%s", _("Usage: licvault [OPTIONS] COMMAND [ARGS]\n"
                      "\n"
                      "Keeps this computer's content licenses: a machine-bound store of\n"
-                     "signed licenses, after the Windows Media Format SDK. (Backup and\n"
-                     "restore through a License Management Service: not in this version.)\n"
+                     "signed licenses, after the Windows Media Format SDK, and backups of\n"
+                     "them locked to a License Management Service. (Restore: not in this\n"
+                     "version.)\n"
                      "\n"
                      "Options:\n"
                      "  --store DIR     the license store (default: $LICVAULT_STORE,\n"

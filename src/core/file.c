@@ -93,34 +93,43 @@ lv_status lv__fsync_dir(const char *path) {
   return e ? lv__errno_status(e) : LV_OK;
 }
 
-lv_status lv__afile_open(lv__afile **out, const char *path, int mode) {
-  if (!out || !path || !*path) return LV_E_INVALID_ARG;
+static lv_status afile_start(lv__afile **out, char *path, char *tmp, int mode, int excl) {
   lv__afile *f = lv__calloc(1, sizeof *f);
-  if (!f) return LV_E_NOMEM;
-  f->fd = -1;
-  size_t n = strlen(path) + 32;
-  f->path = lv__strdup(path);
-  f->tmp = lv__malloc(n);
-  if (!f->path || !f->tmp) {
-    lv__afile_abort(f);
+  if (!f || !path || !tmp) {
+    free(f), free(path), free(tmp);
     return LV_E_NOMEM;
   }
-  /* The temp name sits in the same folder (rename must not cross file
-   * systems) and is unique per process and attempt. */
-  static unsigned long seq;
-  snprintf(f->tmp, n, "%s.tmp%ld.%lu", path, (long)getpid(),
-           __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
-  f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  f->path = path;
+  f->tmp = tmp;
+  f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | excl, mode);
   if (f->fd < 0) {
     lv_status rc = lv__errno_status(errno);
     free(f->tmp);
-    f->tmp = NULL;
+    f->tmp = NULL; /* not ours: never unlink it */
     lv__afile_abort(f);
     return rc;
   }
   fchmod(f->fd, (mode_t)mode); /* umask must not widen or narrow it */
   *out = f;
   return LV_OK;
+}
+
+lv_status lv__afile_open(lv__afile **out, const char *path, int mode) {
+  static unsigned long seq;
+  if (!out || !path || !*path) return LV_E_INVALID_ARG;
+  size_t n = strlen(path) + 48;
+  char *tmp = lv__malloc(n);
+  /* the temp name sits in the same folder (rename must not cross file
+   * systems) and is unique per process and attempt */
+  if (tmp)
+    snprintf(tmp, n, "%s.tmp%ld.%lu", path, (long)getpid(),
+             __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
+  return afile_start(out, lv__strdup(path), tmp, mode, O_EXCL);
+}
+
+lv_status lv__afile_open_tmp(lv__afile **out, const char *path, const char *tmp, int mode) {
+  if (!out || !path || !*path || !tmp || !*tmp) return LV_E_INVALID_ARG;
+  return afile_start(out, lv__strdup(path), lv__strdup(tmp), mode, 0);
 }
 
 static lv_status flush(lv__afile *f) {
@@ -148,10 +157,17 @@ lv_status lv__afile_write(lv__afile *f, const void *p, size_t n) {
 
 uint64_t lv__afile_size(const lv__afile *f) { return f->size; }
 
-lv_status lv__afile_commit(lv__afile *f) {
+lv_status lv__afile_commit_ex(lv__afile *f, bool *in_place) {
   lv_status rc;
   int e;
-  char *dir = NULL;
+  /* everything that can fail for want of memory happens before the rename:
+   * after it, only the folder's fsync can fail */
+  char *dir = dir_of(f->path);
+  if (in_place) *in_place = false;
+  if (!dir) {
+    rc = LV_E_NOMEM;
+    goto done;
+  }
   if ((rc = f->err) < 0 || (rc = flush(f)) < 0) goto done;
   if ((e = do_fsync(f->fd)) != 0) {
     rc = lv__errno_status(e);
@@ -170,16 +186,15 @@ lv_status lv__afile_commit(lv__afile *f) {
   }
   free(f->tmp);
   f->tmp = NULL; /* renamed: nothing to remove any more */
-  if (!(dir = dir_of(f->path))) {
-    rc = LV_E_NOMEM;
-    goto done;
-  }
+  if (in_place) *in_place = true;
   rc = lv__fsync_dir(dir);
 done:
   free(dir);
   lv__afile_abort(f);
   return rc;
 }
+
+lv_status lv__afile_commit(lv__afile *f) { return lv__afile_commit_ex(f, NULL); }
 
 void lv__afile_abort(lv__afile *f) {
   if (!f) return;

@@ -6,6 +6,7 @@
 #ifndef LV_CORE_FILE_H
 #define LV_CORE_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,10 @@ typedef struct lv__afile lv__afile;
 /* Starts writing path atomically: data goes to a hidden temp file beside it
  * created with mode; nothing at path changes until commit. */
 lv_status lv__afile_open(lv__afile **out, const char *path, int mode);
+/* The same with the temp file's name chosen by the caller (it must be in
+ * path's folder), for media that want short names (a backup set's 8.3
+ * names). An existing file at tmp is replaced. */
+lv_status lv__afile_open_tmp(lv__afile **out, const char *path, const char *tmp, int mode);
 lv_status lv__afile_write(lv__afile *f, const void *p, size_t n);
 /* Bytes written so far. */
 uint64_t lv__afile_size(const lv__afile *f);
@@ -28,6 +33,9 @@ uint64_t lv__afile_size(const lv__afile *f);
  * content in place (not yet known durable). After a failed lv__afile_write
  * the writer is poisoned: writes and commit return that error. */
 lv_status lv__afile_commit(lv__afile *f);
+/* The same, telling whether the new content is in place at path (true when
+ * only the final folder fsync failed). */
+lv_status lv__afile_commit_ex(lv__afile *f, bool *in_place);
 /* Removes the temp file; frees f. Accepts NULL. */
 void lv__afile_abort(lv__afile *f);
 

@@ -145,3 +145,41 @@ void lv__hash_update(lv__hash_state *st, const void *m, size_t n) {
 void lv__hash_final(lv__hash_state *st, uint8_t out[LV__HASH]) {
   crypto_generichash_final((crypto_generichash_state *)st->opaque, out, LV__HASH);
 }
+
+_Static_assert(sizeof(lv__sstream) >= sizeof(crypto_secretstream_xchacha20poly1305_state),
+               "lv__sstream too small");
+_Static_assert(LV__SSTREAM_HEADER == crypto_secretstream_xchacha20poly1305_HEADERBYTES, "hdr");
+_Static_assert(LV__SSTREAM_ABYTES == crypto_secretstream_xchacha20poly1305_ABYTES, "abytes");
+
+#define SS(st) ((crypto_secretstream_xchacha20poly1305_state *)(st)->opaque)
+
+lv_status lv__sstream_push_init(lv__sstream *st, uint8_t header[LV__SSTREAM_HEADER],
+                                const uint8_t key[LV__KEY]) {
+  return crypto_secretstream_xchacha20poly1305_init_push(SS(st), header, key) == 0
+             ? LV_OK
+             : LV_E_INTERNAL;
+}
+
+void lv__sstream_push(lv__sstream *st, uint8_t *out, const uint8_t *m, size_t n, bool final) {
+  crypto_secretstream_xchacha20poly1305_push(
+      SS(st), out, NULL, m, n, NULL, 0,
+      final ? crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0);
+}
+
+lv_status lv__sstream_pull_init(lv__sstream *st, const uint8_t header[LV__SSTREAM_HEADER],
+                                const uint8_t key[LV__KEY]) {
+  return crypto_secretstream_xchacha20poly1305_init_pull(SS(st), header, key) == 0
+             ? LV_OK
+             : LV_E_DECRYPT;
+}
+
+lv_status lv__sstream_pull(lv__sstream *st, uint8_t *m, const uint8_t *c, size_t clen,
+                           bool *final) {
+  unsigned char tag;
+  if (clen < LV__SSTREAM_ABYTES) return LV_E_DECRYPT;
+  if (crypto_secretstream_xchacha20poly1305_pull(SS(st), m, NULL, &tag, c, clen, NULL, 0) != 0)
+    return LV_E_DECRYPT;
+  if (tag != 0 && tag != crypto_secretstream_xchacha20poly1305_TAG_FINAL) return LV_E_DECRYPT;
+  *final = tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL;
+  return LV_OK;
+}

@@ -9,6 +9,7 @@
 #ifndef LV_CRYPTO_CRYPTO_H
 #define LV_CRYPTO_CRYPTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -74,6 +75,24 @@ lv_status lv__aead_seal(uint8_t *out, const void *m, size_t n, const void *ad,
 /* Opens what lv__aead_seal made; m holds clen - LV__AEAD_OVERHEAD bytes. */
 lv_status lv__aead_open(uint8_t *m, const uint8_t *c, size_t clen, const void *ad,
                         size_t adlen, const uint8_t key[LV__KEY]);
+
+/* XChaCha20-Poly1305 secretstream: a chain of messages in which
+ * truncation, reordering, dropping and splicing are detected. */
+#define LV__SSTREAM_HEADER 24
+#define LV__SSTREAM_ABYTES 17
+typedef struct lv__sstream {
+  _Alignas(16) uint8_t opaque[64];
+} lv__sstream;
+lv_status lv__sstream_push_init(lv__sstream *st, uint8_t header[LV__SSTREAM_HEADER],
+                                const uint8_t key[LV__KEY]);
+/* out holds n + LV__SSTREAM_ABYTES bytes; final marks the last message. */
+void lv__sstream_push(lv__sstream *st, uint8_t *out, const uint8_t *m, size_t n, bool final);
+lv_status lv__sstream_pull_init(lv__sstream *st, const uint8_t header[LV__SSTREAM_HEADER],
+                                const uint8_t key[LV__KEY]);
+/* Opens one message of clen bytes into m; *final tells whether it was the
+ * last. LV_E_DECRYPT on any tampering. */
+lv_status lv__sstream_pull(lv__sstream *st, uint8_t *m, const uint8_t *c, size_t clen,
+                           bool *final);
 
 /* BLAKE2b-256 of a message, and keyed derivation:
  * out = BLAKE2b-256(key=key, label || 0x00 || salt). */

@@ -10,7 +10,9 @@ cmds=$("$bin" --help | awk '/^Commands:/{on=1;next} on && /^  [a-z]/{print $1}')
 for c in $cmds; do
   grep -q "^\\\\fB$c\\b\|^\\\\fB$c\\\\fR" "$src/docs/licvault.1" || { echo "licvault.1 lacks command $c"; bad=1; }
   grep -q "licvault $c" "$src/README.md" || { echo "README.md lacks 'licvault $c'"; bad=1; }
-  for sub in "" keygen issue set add; do
+  subs=""
+  case $c in issuer) subs="keygen issue" ;; service) subs="set" ;; trust) subs="add" ;; esac
+  for sub in "" $subs; do
     help=$("$bin" $c $sub --help 2>/dev/null) || continue
     for opt in $(printf '%s\n' "$help" | grep -o -- '--[a-z][a-z-]*' | sort -u); do
       [ "$opt" = --help ] && continue

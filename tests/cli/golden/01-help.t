@@ -5,8 +5,9 @@ $ licvault
 ! Usage: licvault [OPTIONS] COMMAND [ARGS]
 ! 
 ! Keeps this computer's content licenses: a machine-bound store of
-! signed licenses, after the Windows Media Format SDK. (Backup and
-! restore through a License Management Service: not in this version.)
+! signed licenses, after the Windows Media Format SDK, and backups of
+! them locked to a License Management Service. (Restore: not in this
+! version.)
 ! 
 ! Options:
 !   --store DIR     the license store (default: $LICVAULT_STORE,
@@ -31,6 +32,8 @@ $ licvault
 !   delete    delete the licenses with a key id
 !   use       play under a license: enforce and record its rights
 !   check     verify the store's integrity
+!   backup    back up the licenses to a folder (a backup set)
+!   verify    check a backup set without the service
 ! 
 ! Exit status: 0 success, 1 failure, 2 usage error.
 ! See licvault(1).
@@ -39,8 +42,9 @@ $ licvault --help
 > Usage: licvault [OPTIONS] COMMAND [ARGS]
 > 
 > Keeps this computer's content licenses: a machine-bound store of
-> signed licenses, after the Windows Media Format SDK. (Backup and
-> restore through a License Management Service: not in this version.)
+> signed licenses, after the Windows Media Format SDK, and backups of
+> them locked to a License Management Service. (Restore: not in this
+> version.)
 > 
 > Options:
 >   --store DIR     the license store (default: $LICVAULT_STORE,
@@ -65,6 +69,8 @@ $ licvault --help
 >   delete    delete the licenses with a key id
 >   use       play under a license: enforce and record its rights
 >   check     verify the store's integrity
+>   backup    back up the licenses to a folder (a backup set)
+>   verify    check a backup set without the service
 > 
 > Exit status: 0 success, 1 failure, 2 usage error.
 > See licvault(1).
