@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -143,6 +144,18 @@ int cmd_backup(cli *c, int argc, char **argv) {
   }
   if (optind != argc - 1) return cli_usage(c, "backup", _("expected one folder"));
   const char *dir = argv[optind];
+  if (part) {
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(part, &end, 10);
+    if (errno || *end || end == part || part[0] == '-' || v < 65536 || v > 1073741824ULL)
+      return cli_usage(c, "backup", _("--part-size is from 65536 to 1073741824 bytes"));
+  }
+  struct stat st;
+  if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+    fprintf(stderr, _("licvault: %s: not a folder\n"), dir);
+    return EXIT_FAIL;
+  }
   lv_restorer *r = NULL;
   wait_ctx w = {.c = c, .progress = cli_progress_enabled(c)};
   pthread_mutex_init(&w.mu, NULL);

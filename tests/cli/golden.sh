@@ -5,7 +5,8 @@
 # LICVAULT_STORE and LICVAULT_MACHINE pointing inside it:
 #   # comment                 ignored
 #   + shell command           set-up: must succeed, output not compared
-#   $ shell command           a case; `licvault` runs the binary under test
+#   $ shell command           a case; `licvault` (and `licvaultd`) run the
+#                             binaries under test
 #   > line                    expected stdout line
 #   ! line                    expected stderr line
 #   ? N                       expected exit status (default 0)
@@ -15,8 +16,10 @@
 # Usage: golden.sh LICVAULT_BINARY GOLDEN_DIR WORK_DIR [CASE.t...]
 set -u
 bin=$(readlink -f "$1"); gdir=$(readlink -f "$2"); work=$3; shift 3
+svc_bin=$(dirname "$bin")/licvaultd # built beside licvault
 mkdir -p "$work"; work=$(readlink -f "$work")
-files=("$@"); [ ${#files[@]} -eq 0 ] && files=("$gdir"/*.t)
+files=(); for f in "$@"; do files+=("$(readlink -f "$f")"); done
+[ ${#files[@]} -eq 0 ] && files=("$gdir"/*.t)
 
 normalize() {
   sed -E -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z/<TIME>/g' \
@@ -36,7 +39,8 @@ for t in "${files[@]}"; do
     export LICVAULT_STORE="$wdir/store" LICVAULT_MACHINE="$wdir/machine.key" LC_ALL=C
     export HOME="$wdir/home" XDG_DATA_HOME="" XDG_CONFIG_HOME=""
     licvault() { "$bin" "$@"; }
-    export -f licvault; export bin
+    licvaultd() { "$svc_bin" "$@"; }
+    export -f licvault licvaultd; export bin svc_bin
     cmd="" exp_out="" exp_err="" exp_rc=0 bad=0 n=0
     run_case() {
       [ -z "$cmd" ] && return
@@ -75,7 +79,8 @@ for t in "${files[@]}"; do
     exit $bad
   ) || fail=1
   total=$((total + $(cat "$wdir/.count" 2>/dev/null || echo 0)))
-  if [ "${GOLDEN_UPDATE:-}" = 1 ]; then cp "$out_t" "$t"; fi
+  # only a file that was read and run is rewritten
+  if [ "${GOLDEN_UPDATE:-}" = 1 ] && [ -s "$out_t" ] && [ -f "$wdir/.count" ]; then cp "$out_t" "$t"; fi
   rm -f "$out_t"
 done
 echo "golden: $total cases in ${#files[@]} files, $([ $fail = 0 ] && echo passed || echo FAILED)"
