@@ -13,6 +13,7 @@
 #include "crypto/crypto.h"
 #include "crypto/keyfile.h"
 #include "license/license.h"
+#include "license/lock.h"
 #include "licvault/backup.h"
 #include "licvault/store.h"
 
@@ -25,8 +26,6 @@
 #define LV__PART_MIN 65536u
 #define LV__ENTRY 840            /* bytes per license, fixed: sizes reveal only the count */
 #define LV__ENTRIES_PER_MSG 64   /* entries per secretstream message */
-#define LV__SECRET 32            /* the set secret S */
-#define LV__SEALED_SECRET (LV__SECRET + LV__SEAL_OVERHEAD)
 
 typedef struct lv__part {
   char name[13]; /* "LVggpppp.DAT" */
@@ -72,11 +71,6 @@ lv_status lv__manifest_load(lv__manifest *out, const char *dir);
 void lv__part_name(char out[13], uint32_t gen, uint32_t i);
 /* Size in bytes of the whole ciphertext stream for n licenses. */
 uint64_t lv__stream_size(uint64_t n);
-
-/* Keys derived from the set secret S. */
-void lv__set_stream_key(uint8_t key[LV__KEY], const uint8_t secret[LV__SECRET]);
-void lv__set_license_pad(uint8_t pad[32], const uint8_t secret[LV__SECRET],
-                         const uint8_t lid[LV_LID_LEN]);
 
 /* One decoded entry. */
 typedef struct lv__entry {

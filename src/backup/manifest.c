@@ -34,15 +34,6 @@ uint64_t lv__stream_size(uint64_t n) {
   return n * LV__ENTRY + msgs * LV__SSTREAM_ABYTES;
 }
 
-void lv__set_stream_key(uint8_t key[LV__KEY], const uint8_t secret[LV__SECRET]) {
-  lv__kdf(key, secret, "licvault backup stream v1", NULL, 0);
-}
-
-void lv__set_license_pad(uint8_t pad[32], const uint8_t secret[LV__SECRET],
-                         const uint8_t lid[LV_LID_LEN]) {
-  lv__kdf(pad, secret, "licvault backup license v1", lid, LV_LID_LEN);
-}
-
 /* ---- formatting ---- */
 
 static lv_status line(lv__buf *b, const char *name, const char *value) {

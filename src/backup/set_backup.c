@@ -24,6 +24,7 @@ typedef struct slot {
   uint8_t rec[LV__LIC_MAX];
   size_t len;
   uint8_t lid[LV_LID_LEN];
+  lv__lic_ref ref;
   uint32_t plays;
   int64_t first_use;
   uint8_t sealed[LV__CKEY + LV__AEAD_OVERHEAD]; /* content key under the store key */
@@ -65,7 +66,7 @@ static void relock_one(void *ctx, size_t i) {
   slot *sl = &b->s[i];
   uint8_t ckey[LV__CKEY], pad[32];
   sl->rc = lv__store_open_ckey(j->st, ckey, sl->sealed, sizeof sl->sealed, sl->lid);
-  lv__set_license_pad(pad, j->secret, sl->lid);
+  lv__set_license_pad(pad, j->secret, &sl->ref);
   for (int k = 0; k < 32; k++) pad[k] ^= ckey[k];
   lv__entry_encode(b->entries + i * LV__ENTRY, sl->rec, sl->len, sl->plays, sl->first_use, pad);
   lv__memzero(ckey, sizeof ckey);
@@ -109,6 +110,7 @@ static lv_status fill(job *j, batch *b) {
     memcpy(sl->rec, body, len);
     sl->len = len;
     memcpy(sl->lid, l.lid, LV_LID_LEN);
+    lv__lic_ref_of(&sl->ref, &l);
     memcpy(sl->sealed, sqlite3_column_blob(j->rows, 2), sizeof sl->sealed);
     sl->plays = (uint32_t)sqlite3_column_int64(j->rows, 3);
     sl->first_use = sqlite3_column_int64(j->rows, 4);

@@ -126,7 +126,9 @@ static void set_holds_allowed_licenses_with_state(void **state) {
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_int_equal(lv__store_open_ckey(f.s, ckey, sqlite3_column_blob(st, 0), 72, l.lid), LV_OK);
     sqlite3_finalize(st);
-    lv__set_license_pad(pad, secret, l.lid);
+    lv__lic_ref ref;
+    lv__lic_ref_of(&ref, &l);
+    lv__set_license_pad(pad, secret, &ref);
     for (int k = 0; k < 32; k++) pad[k] ^= e.locked[k];
     assert_memory_equal(pad, ckey, 32);
     if (l.rights.playcount == 5) {
