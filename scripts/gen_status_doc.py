@@ -7,7 +7,7 @@ h = (root / 'include/licvault/status.h').read_text()
 tbl = h[h.index('#define LV_STATUS_TABLE'):h.index('typedef enum lv_status')].replace('\\\n', ' ')
 rows = re.findall(r'X\((LV_\w+),\s*(-?\d+),\s*(0x[0-9A-Fa-f]+)u,\s*((?:"[^"]*"\s*)+)\)', tbl)
 sdk = {
- '0x00000000': 'S_OK', '0x80070057': 'E_INVALIDARG', '0x8007000E': 'E_OUTOFMEMORY',
+ '0x00000000': 'S_OK', '0x000D1136': 'NS_S_WMPBR_PARTIALSUCCESS', '0x80070057': 'E_INVALIDARG', '0x8007000E': 'E_OUTOFMEMORY',
  '0x8000FFFF': 'E_UNEXPECTED', '0x80004005': 'E_FAIL',
  '0x80070070': 'HRESULT_FROM_WIN32(ERROR_DISK_FULL)',
  '0x80070002': 'HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)', '0x80070005': 'E_ACCESSDENIED',

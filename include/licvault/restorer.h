@@ -42,10 +42,12 @@ typedef struct lv_restorer lv_restorer;
 #define LV_PROP_MACHINE_PATH "MachinePath" /* default: lv_default_machine_file() */
 #define LV_PROP_PART_SIZE "MaxPartBytes"   /* bytes per set file, 65536..2^30 (default 2^30) */
 #define LV_PROP_PROGRESS "Progress"        /* "1": progress events to the SDK API too */
+#define LV_PROP_SERVICE_URL "ServiceUrl"   /* restore: overrides the URL the set names */
 
 /* Operation flags: the SDK's values. */
 #define LV_BACKUP_OVERWRITE 0x1u
 #define LV_RESTORE_INDIVIDUALIZE 0x2u
+#define LV_RESTORE_DRY_RUN 0x100u /* licvault: ask the service, change nothing */
 
 /* Event types carry the SDK's WMT_STATUS values where one exists. */
 typedef enum lv_event_type {
@@ -55,7 +57,8 @@ typedef enum lv_event_type {
   LV_EV_DISCONNECTING = 29, /* WMT_BACKUPRESTORE_DISCONNECTING */
   LV_EV_ERROR_WITHURL = 30, /* WMT_ERROR_WITHURL: url */
   LV_EV_RESTRICTED = 31,    /* WMT_RESTRICTED_LICENSE: kid, title */
-  LV_EV_PROGRESS = 1000     /* licvault: done of total */
+  LV_EV_PROGRESS = 1000,    /* licvault: done of total */
+  LV_EV_LICENSE = 1001      /* licvault, restore: one license's outcome */
 } lv_event_type;
 
 typedef enum lv_op { LV_OP_NONE = 0, LV_OP_BACKUP = 1, LV_OP_RESTORE = 2 } lv_op;
@@ -69,7 +72,16 @@ typedef struct lv_event {
   const char *url;  /* ERROR_WITHURL */
   uint64_t done, total; /* PROGRESS (licenses); END: licenses written/restored */
   uint64_t restricted;  /* END: licenses skipped or refused */
+  int outcome;      /* LICENSE: LV_OUTCOME_* */
+  uint32_t left;    /* LICENSE: computers it may still go to */
 } lv_event;
+
+/* What the service decided for one license (LV_EV_LICENSE). */
+#define LV_OUTCOME_RESTORE 1 /* restored (or, dry run: would be) */
+#define LV_OUTCOME_ALREADY 2 /* this computer already had it: nothing charged */
+#define LV_OUTCOME_LIMIT 3   /* refused: on as many computers as allowed */
+#define LV_OUTCOME_REVOKED 4 /* refused: revoked */
+#define LV_OUTCOME_PRESENT 5 /* already in this store: not asked for */
 
 typedef void (*lv_event_cb)(const lv_event *ev, void *ctx);
 
@@ -101,6 +113,22 @@ LV_EXTERN lv_status lv_restorer_prop_name(lv_restorer *r, size_t idx, char *buf,
  * then intact). */
 LV_EXTERN lv_status lv_restorer_backup(lv_restorer *r, uint32_t flags, lv_event_cb cb,
                                        void *ctx);
+
+/* Restores the set in RestorePath through the License Management Service
+ * it is locked to, onto this computer. Synchronous errors (no event):
+ * LV_E_INVALID_ARG, LV_E_INVALID_PROPERTY (RestorePath unset),
+ * LV_E_NO_FILE (no set there), LV_E_BACKUP_CORRUPT (its manifest is
+ * damaged), LV_E_OP_BUSY, LV_E_NEEDS_INDIV (no identity and no
+ * LV_RESTORE_INDIVIDUALIZE), LV_E_INVALID_MACHINE.
+ * Events: BEGIN, CONNECTING, LICENSE and PROGRESS per batch, RESTRICTED per
+ * refused license, DISCONNECTING, ERROR_WITHURL (the limit page) when a
+ * license hit the limit, END. Final code: LV_OK when every license is now
+ * on this computer; LV_S_PARTIAL when some were refused (the rest are
+ * restored); LV_E_RESTORE_FRAUD when all were refused; else the error
+ * (LV_E_SERVICE_UNAVAILABLE, LV_E_BACKUP_CORRUPT, LV_E_CANCELED, ...) and
+ * the store is as before. Licenses are imported in one transaction at the
+ * end, all or none, with their plays used and first use. */
+LV_EXTERN lv_status lv_restorer_restore(lv_restorer *r, uint32_t flags, lv_event_cb cb, void *ctx);
 
 /* Cancels the running operation (see the thread contract above). */
 LV_EXTERN lv_status lv_restorer_cancel(lv_restorer *r);

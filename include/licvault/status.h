@@ -19,11 +19,15 @@
 extern "C" {
 #endif
 
-/* X(name, value, hresult, message) - the single table behind the enum, the
+/* Success codes are >= 0 (LV_OK, and LV_S_PARTIAL for a restore that
+ * brought back some but not all licenses); failures are < 0.
+ * X(name, value, hresult, message) - the single table behind the enum, the
  * messages and the HRESULT map. HRESULT names are in comments; values come
  * from the SDK's nserror.h / winerror.h (see docs/status.md). */
 #define LV_STATUS_TABLE(X)                                                     \
   X(LV_OK, 0, 0x00000000u, "success")                                          \
+  X(LV_S_PARTIAL, 1, 0x000D1136u, "some licenses were restored, others were "  \
+                                  "refused")                                   \
   X(LV_E_INVALID_ARG, -1, 0x80070057u, "invalid argument")                     \
   X(LV_E_NOMEM, -2, 0x8007000Eu, "out of memory")                              \
   X(LV_E_INTERNAL, -3, 0x8000FFFFu, "internal error")                          \

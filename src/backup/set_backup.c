@@ -255,6 +255,8 @@ static lv_status run(job *j, const char *dir, bool overwrite, uint64_t part_max,
   bool have_old = false;
   memset(bufs, 0, sizeof bufs);
   memset(&old, 0, sizeof old);
+  struct stat dst;
+  bool made_dir = stat(dir, &dst) != 0; /* removed again if it stays empty */
   lv_status rc = service_keys(j->st, m);
   if (rc == LV_OK) rc = lv__mkdir_p(dir, 0755);
   if (rc == LV_OK && lv__backup_present(dir) == LV_OK) {
@@ -303,6 +305,7 @@ static lv_status run(job *j, const char *dir, bool overwrite, uint64_t part_max,
    * the new set is there (not known durable); its parts must stay */
 done:
   lv__set_writer_abort(w);
+  if (rc < 0 && made_dir) rmdir(dir); /* fails, as it should, unless empty */
   for (int i = 0; i < 3; i++) {
     if (bufs[i].s) lv__memzero(bufs[i].s, BATCH * sizeof(slot));
     if (bufs[i].entries) lv__memzero(bufs[i].entries, (size_t)BATCH * LV__ENTRY);

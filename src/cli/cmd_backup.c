@@ -29,8 +29,12 @@ typedef struct wait_ctx {
   lv_status final;
   uint64_t done, restricted;
   bool bar;       /* a progress bar is on screen */
+  bool restoring, dry_run;
   bool progress;  /* draw one */
   unsigned nrestricted_json;
+  uint64_t outcomes[6]; /* restore: by LV_OUTCOME_* */
+  char url[1024];
+  json_t *licenses; /* restore --json: per-license outcomes */
 } wait_ctx;
 
 static void clear_bar(wait_ctx *w) {
@@ -41,9 +45,32 @@ static void clear_bar(wait_ctx *w) {
 static void on_event(const lv_event *ev, void *vctx) {
   wait_ctx *w = vctx;
   switch (ev->type) {
+  case LV_EV_LICENSE:
+    if (ev->outcome >= 1 && ev->outcome <= 5) w->outcomes[ev->outcome]++;
+    if (w->licenses) {
+      static const char *const names[] = {"", "restore", "already", "limit", "revoked", "present"};
+      json_array_append_new(w->licenses,
+                            json_pack("{s:s,s:s?,s:s,s:i}", "kid", ev->kid, "title", ev->title,
+                                      "outcome", names[ev->outcome], "left", (int)ev->left));
+    } else if (w->dry_run) {
+      static const char *const said[] = {"", N_("would be restored"), N_("already on this computer"),
+                                         N_("refused: limit reached"), N_("refused: revoked"),
+                                         N_("already in this store")};
+      clear_bar(w);
+      printf(_("%s  %-26s %u computer(s) left  %s\n"), ev->kid, _(said[ev->outcome]), ev->left,
+             ev->title ? ev->title : "");
+    }
+    break;
+  case LV_EV_ERROR_WITHURL:
+    snprintf(w->url, sizeof w->url, "%s", ev->url);
+    break;
   case LV_EV_RESTRICTED:
     clear_bar(w);
-    if (w->c->json) {
+    if (w->restoring) {
+      if (!w->c->json)
+        printf(_("refused by the service: %s%s%s\n"), ev->kid, ev->title ? "  " : "",
+               ev->title ? ev->title : "");
+    } else if (w->c->json) {
       json_t *j = json_pack("{s:s,s:s?}", "kid", ev->kid, "title", ev->title);
       fputs(w->nrestricted_json++ ? ",\n    " : "\n    ", stdout);
       json_dumpf(j, stdout, JSON_COMPACT);
@@ -274,4 +301,105 @@ int cmd_verify(cli *c, int argc, char **argv) {
   printf(_("Backup set sound: %llu licenses\n"), (unsigned long long)bi.licenses);
   print_set(dir, &bi);
   return EXIT_OK;
+}
+
+int cmd_restore(cli *c, int argc, char **argv) {
+  static const struct option opts[] = {{"individualize", no_argument, NULL, 'i'},
+                                       {"dry-run", no_argument, NULL, 'n'},
+                                       {"service-url", required_argument, NULL, 'u'},
+                                       {"json", no_argument, NULL, 'j'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+  uint32_t flags = 0;
+  const char *url = NULL;
+  int o;
+  while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (o) {
+    case 'i': flags |= LV_RESTORE_INDIVIDUALIZE; break;
+    case 'n': flags |= LV_RESTORE_DRY_RUN; break;
+    case 'u': url = optarg; break;
+    case 'j': c->json = true; break;
+    case 'h':
+      printf("%s", _("Usage: licvault restore DIR [--individualize] [--dry-run] [--json]\n"
+                     "\n"
+                     "Restores the backup set in DIR onto this computer through the\n"
+                     "License Management Service the set is locked to. The service\n"
+                     "approves each license: at most a few computers per license (the\n"
+                     "same computer again is free), never a revoked one. Every license's\n"
+                     "issuer signature is checked; the approved ones are imported in one\n"
+                     "transaction, with their plays used. A restore can be retried: it\n"
+                     "never counts twice.\n"
+                     "  --individualize     give this computer an identity first if it has\n"
+                     "                      none (trusting the set's issuers and service)\n"
+                     "  --dry-run           ask what a restore would do; change nothing\n"
+                     "  --service-url URL   reach the service at URL instead of the set's\n"
+                     "  --json              one result object on stdout\n"
+                     "Exit status 0 when every license is on this computer, 3 when some\n"
+                     "were refused (the others are restored), 1 otherwise.\n"));
+      return EXIT_OK;
+    default: return cli_usage(c, "restore", _("unknown option '%s'"), argv[optind - 1]);
+    }
+  }
+  if (optind != argc - 1) return cli_usage(c, "restore", _("expected one folder"));
+  const char *dir = argv[optind];
+  lv_restorer *r = NULL;
+  wait_ctx w = {.c = c, .progress = cli_progress_enabled(c), .restoring = true,
+                .dry_run = flags & LV_RESTORE_DRY_RUN};
+  if (c->json) w.licenses = json_array();
+  pthread_mutex_init(&w.mu, NULL);
+  pthread_cond_init(&w.cv, NULL);
+  lv_status rc = lv_restorer_create(&r);
+  if (rc == LV_OK) rc = set_common_props(c, r);
+  if (rc == LV_OK) rc = lv_restorer_set_prop(r, LV_PROP_RESTORE_PATH, dir);
+  if (rc == LV_OK && url) rc = lv_restorer_set_prop(r, LV_PROP_SERVICE_URL, url);
+  struct sigaction sa = {0}, old_int, old_term;
+  sa.sa_handler = on_sigint;
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  if (rc == LV_OK) rc = lv_restorer_restore(r, flags, on_event, &w);
+  if (rc == LV_OK) {
+    wait_end(&w, r);
+    rc = w.final;
+  }
+  lv_restorer_free(r);
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
+  uint64_t *oc = w.outcomes;
+  if (c->json) {
+    char hr[16];
+    snprintf(hr, sizeof hr, "0x%08X", lv_status_to_hresult(rc));
+    json_t *j = json_pack("{s:b,s:s,s:b,s:s,s:s,s:{s:I,s:I,s:I,s:I,s:I},s:o}", "ok", rc >= 0,
+                          "dir", dir, "dry_run", (flags & LV_RESTORE_DRY_RUN) != 0, "status",
+                          lv_status_name(rc), "hresult", hr, "counts", "restore",
+                          (json_int_t)oc[1], "already", (json_int_t)oc[2], "limit",
+                          (json_int_t)oc[3], "revoked", (json_int_t)oc[4], "present",
+                          (json_int_t)oc[5], "licenses", w.licenses);
+    if (w.url[0]) json_object_set_new(j, "limit_url", json_string(w.url));
+    if (rc < 0) json_object_set_new(j, "message", json_string(cli_status_text(rc)));
+    json_dumpf(j, stdout, JSON_INDENT(2));
+    fputc('\n', stdout);
+    json_decref(j);
+    return rc == LV_OK ? EXIT_OK : rc > 0 ? 3 : EXIT_FAIL;
+  }
+  if (rc < 0) {
+    cli_fail(c, rc, dir);
+    if (rc != LV_E_NEEDS_INDIV && rc != LV_E_NO_FILE)
+      fprintf(stderr, "%s", _("licvault: nothing was restored; the store is as it was\n"));
+    if (w.url[0]) printf(_("Why, and what to do: %s\n"), w.url);
+    return EXIT_FAIL;
+  }
+  if (flags & LV_RESTORE_DRY_RUN) {
+    printf(_("Dry run: %llu would be restored, %llu already here, %llu refused (limit), "
+             "%llu refused (revoked), %llu already in this store. Nothing changed.\n"),
+           (unsigned long long)oc[1], (unsigned long long)oc[2], (unsigned long long)oc[3],
+           (unsigned long long)oc[4], (unsigned long long)oc[5]);
+    return EXIT_OK;
+  }
+  printf(_("Restored %llu licenses from %s"), (unsigned long long)(oc[1] + oc[2]), dir);
+  if (oc[5]) printf(_("; %llu were already in this store"), (unsigned long long)oc[5]);
+  if (oc[3] + oc[4])
+    printf(_("; %llu refused by the service"), (unsigned long long)(oc[3] + oc[4]));
+  printf("\n");
+  if (w.url[0]) printf(_("Why some were refused, and what to do: %s\n"), w.url);
+  return rc == LV_OK ? EXIT_OK : 3;
 }

@@ -32,6 +32,7 @@ static const struct {
     {"check", cmd_check, N_("verify the store's integrity")},
     {"backup", cmd_backup, N_("back up the licenses to a folder (a backup set)")},
     {"verify", cmd_verify, N_("check a backup set without the service")},
+    {"restore", cmd_restore, N_("restore a backup set through the service")},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -39,9 +40,9 @@ static void help(FILE *f) {
   fprintf(f, "%s", _("Usage: licvault [OPTIONS] COMMAND [ARGS]\n"
                      "\n"
                      "Keeps this computer's content licenses: a machine-bound store of\n"
-                     "signed licenses, after the Windows Media Format SDK, and backups of\n"
-                     "them locked to a License Management Service. (Restore: not in this\n"
-                     "version.)\n"
+                     "signed licenses, after the Windows Media Format SDK, backups of them\n"
+                     "locked to a License Management Service, and restores onto a new\n"
+                     "computer that the service approves.\n"
                      "\n"
                      "Options:\n"
                      "  --store DIR     the license store (default: $LICVAULT_STORE,\n"
@@ -56,7 +57,8 @@ static void help(FILE *f) {
                      "Commands:\n"));
   for (size_t i = 0; i < NCOMMANDS; i++)
     fprintf(f, "  %-9s %s\n", commands[i].name, _(commands[i].summary));
-  fprintf(f, "%s", _("\nExit status: 0 success, 1 failure, 2 usage error.\n"
+  fprintf(f, "%s", _("\nExit status: 0 success, 1 failure, 2 usage error, 3 partly done\n"
+                     "(restore: some licenses refused).\n"
                      "See licvault(1).\n"));
 }
 

@@ -38,6 +38,7 @@ static void destroy(lv_restorer *r) {
 void lv_restorer_free(lv_restorer *r) {
   if (!r) return;
   pthread_mutex_lock(&r->mu);
+  r->closing = true; /* an END callback may not start anything any more */
   if (r->op != LV_OP_NONE) atomic_store(&r->cancel, 1);
   if (in_callback == r) { /* cannot wait for ourselves: the thread frees */
     r->free_pending = true;
@@ -173,7 +174,7 @@ lv_op lv_restorer_running(lv_restorer *r) {
 static lv_status reserve(lv_restorer *r, lv_op op) {
   pthread_mutex_lock(&r->mu);
   lv_status rc = LV_OK;
-  if (r->op != LV_OP_NONE || r->free_pending) rc = LV_E_OP_BUSY;
+  if (r->op != LV_OP_NONE || r->free_pending || r->closing) rc = LV_E_OP_BUSY;
   else {
     r->op = op;
     atomic_store(&r->cancel, 0);
@@ -238,12 +239,59 @@ lv_status lv_restorer_backup(lv_restorer *r, uint32_t flags, lv_event_cb cb, voi
   return rc;
 }
 
+/* Everything a restore call checks before it is accepted. */
+static lv_status prepare_restore(lv__job *j) {
+  j->store_dir = lv__prop_dup(j->r, LV_PROP_STORE_PATH);
+  j->machine = lv__prop_dup(j->r, LV_PROP_MACHINE_PATH);
+  j->service_url = lv__prop_dup(j->r, LV_PROP_SERVICE_URL);
+  j->path = lv__prop_dup(j->r, LV_PROP_RESTORE_PATH);
+  if (!j->path || !*j->path) return LV_E_INVALID_PROPERTY;
+  if (!(j->man = lv__calloc(1, sizeof *j->man))) return LV_E_NOMEM;
+  lv_status rc = lv__manifest_load(j->man, j->path);
+  if (rc == LV_E_LICENSE_VERSION) rc = LV_E_BACKUP_CORRUPT;
+  if (rc < 0) {
+    free(j->man);
+    j->man = NULL;
+    return rc;
+  }
+  rc = lv_store_open(&j->store, j->store_dir, j->machine);
+  /* without an identity, the job individualizes first (when allowed) */
+  if (rc == LV_E_NEEDS_INDIV && (j->flags & LV_RESTORE_INDIVIDUALIZE)) rc = LV_OK;
+  return rc;
+}
+
+lv_status lv_restorer_restore(lv_restorer *r, uint32_t flags, lv_event_cb cb, void *ctx) {
+  if (!r || !cb || (flags & ~(LV_RESTORE_INDIVIDUALIZE | LV_RESTORE_DRY_RUN)))
+    return LV_E_INVALID_ARG;
+  lv_status rc = lv__crypto_init();
+  if (rc < 0) return rc;
+  if ((rc = reserve(r, LV_OP_RESTORE)) < 0) return rc;
+  lv__job *j = lv__calloc(1, sizeof *j);
+  if (!j) {
+    unreserve(r);
+    return LV_E_NOMEM;
+  }
+  *j = (lv__job){.r = r, .op = LV_OP_RESTORE, .flags = flags, .cb = cb, .ctx = ctx,
+                 .run = lv__job_restore};
+  if ((rc = prepare_restore(j)) == LV_OK) return lv__job_start(j);
+  lv__job_free(j);
+  unreserve(r);
+  return rc;
+}
+
 /* ---- the operation's thread ---- */
 
 void lv__job_free(lv__job *j) {
   if (!j) return;
   lv_store_free(j->store);
   free(j->path);
+  free(j->store_dir);
+  free(j->machine);
+  free(j->service_url);
+  if (j->man) {
+    lv__manifest_free(j->man);
+    free(j->man);
+  }
   free(j);
 }
 

@@ -28,6 +28,7 @@ struct lv_restorer {
   lv_op op;           /* the accepted operation, until just before its END */
   unsigned threads;   /* operation threads still running (END not returned) */
   bool free_pending;  /* lv_restorer_free called from a callback */
+  bool closing;       /* lv_restorer_free was called: accept nothing more */
   atomic_int cancel;
 };
 
@@ -40,6 +41,8 @@ typedef struct lv__job {
   void *ctx;
   lv_store *store;
   char *path;       /* BackupPath or RestorePath */
+  char *store_dir, *machine, *service_url; /* restore: individualize, override */
+  struct lv__manifest *man; /* restore: the set's manifest */
   uint64_t part_max;
   int64_t last_progress_ms;
   lv_status (*run)(struct lv__job *j, uint64_t *done, uint64_t *restricted);
@@ -56,7 +59,8 @@ void lv__job_free(lv__job *j);
 /* A copy of a property's value (free()), or NULL when unset. */
 char *lv__prop_dup(lv_restorer *r, const char *name);
 
-/* The backup job (job_backup.c). */
+/* The backup job (job_backup.c) and the restore job (job_restore.c). */
 lv_status lv__job_backup(lv__job *j, uint64_t *done, uint64_t *restricted);
+lv_status lv__job_restore(lv__job *j, uint64_t *done, uint64_t *restricted);
 
 #endif

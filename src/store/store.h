@@ -67,4 +67,17 @@ lv_status lv__store_seal_ckey(const lv_store *s, uint8_t *out, const uint8_t *ck
 lv_status lv__store_open_ckey(const lv_store *s, uint8_t *ckey, const uint8_t *in,
                               size_t n, const uint8_t lid[16]);
 
+/* ---- store_restore.c ---- */
+lv_status lv__store_trust_raw(lv_store *s, const uint8_t id[LV__KEYID], const uint8_t pk[LV__SIGN_PK]);
+lv_status lv__store_service_raw(lv_store *s, const char *url, const uint8_t id[LV__KEYID],
+                                const uint8_t sign_pk[LV__SIGN_PK], const uint8_t box_pk[LV__BOX_PK]);
+bool lv__store_has_lid(lv_store *s, const uint8_t lid[16]);
+/* Inserts a restored license (already verified) in the caller's
+ * transaction; a license already there (same LID) stays as it is. *ins
+ * caches the prepared statement (sqlite3_finalize it after). */
+lv_status lv__store_put_restored(lv_store *s, sqlite3_stmt **ins, const uint8_t *rec, size_t len,
+                                 const uint8_t lid[16], const uint8_t kid[16],
+                                 const uint8_t ckey[32], uint32_t plays, int64_t first_use,
+                                 bool *added);
+
 #endif

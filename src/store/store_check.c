@@ -50,7 +50,7 @@ static void check_row(chk *c, sqlite3_stmt *st) {
   if (sqlite3_column_bytes(st, 0) != LV_LID_LEN ||
       memcmp(sqlite3_column_blob(st, 0), l.lid, LV_LID_LEN))
     problem(c, "LID column disagrees with the license", kid, LV_E_STORE_CORRUPT);
-  if (memcmp(l.machine_id, c->s->machine_id, LV__MACHINE_ID))
+  if (!sqlite3_column_int(st, 6) && memcmp(l.machine_id, c->s->machine_id, LV__MACHINE_ID))
     problem(c, "license is for another computer", kid, LV_E_WRONG_MACHINE);
   lv_status rc = lv__store_issuer_pk(c->s, l.issuer_id, pk);
   if (rc < 0) problem(c, "issuer is not trusted", kid, rc);
@@ -72,7 +72,7 @@ lv_status lv_store_check(lv_store *s, lv_report_cb report, void *ctx, uint64_t *
   lv_status rc = sqlite_check(&c);
   if (rc < 0) return rc;
   int src = sqlite3_prepare_v2(s->db,
-                               "SELECT lid, body, kid, ckey, plays_used, first_use"
+                               "SELECT lid, body, kid, ckey, plays_used, first_use, restored"
                                " FROM licenses ORDER BY id",
                                -1, &st, NULL);
   if (src != SQLITE_OK) return lv__sqlite_status(src);

@@ -75,7 +75,10 @@ lv_status lv__db_schema(sqlite3 *db) {
       "  lid BLOB NOT NULL UNIQUE, kid BLOB NOT NULL,"
       "  body BLOB NOT NULL, ckey BLOB NOT NULL, imported_at INTEGER NOT NULL,"
       "  plays_used INTEGER NOT NULL DEFAULT 0,"
-      "  first_use INTEGER NOT NULL DEFAULT 0);"
+      "  first_use INTEGER NOT NULL DEFAULT 0,"
+      /* 1: came by restore, rebound here (its record names the computer it
+       * was issued to) */
+      "  restored INTEGER NOT NULL DEFAULT 0);"
       "CREATE INDEX IF NOT EXISTS licenses_kid ON licenses(kid);");
 }
 

@@ -37,6 +37,7 @@ typedef struct evlog {
   char titles[8][64];
   bool title_null[8];
   lv_status hook_rc; /* what a hook's call returned */
+  lv_status hook_rc_busy;
   int hook_calls, hook_accepted;
 } evlog;
 
@@ -72,8 +73,7 @@ static void rec_destroy(rec *c) {
 
 static void violation(evlog *l, const char *what, const lv_event *ev) {
   if (!l->bad++)
-    snprintf(l->why, sizeof l->why, "%s (event %d type %d, after %d events)", what, l->n,
-             (int)ev->type, l->n - 1);
+    snprintf(l->why, sizeof l->why, "%s (event #%d, type %d)", what, l->n, (int)ev->type);
 }
 
 static void on_event(const lv_event *ev, void *ctx) {
@@ -527,6 +527,52 @@ static void accepted_backup_sends_begin_restricted_progress_end_on_its_thread(vo
   fx_free(&f);
 }
 
+/* ---- 3b. properties during an operation ---- */
+
+static void read_props_on_begin(rec *c, const lv_event *ev) {
+  char buf[16];
+  size_t len = sizeof buf;
+  if (ev->type == LV_EV_BEGIN) /* no lock is held while calling back */
+    c->l.hook_rc = lv_restorer_get_prop(c->r, "Note", buf, &len);
+}
+
+static void props_changed_while_running_affect_the_next_operation_only(void **state) {
+  (void)state;
+  fx f;
+  rec c;
+  fx_init(&f, "rst-snap", true);
+  fx_issue(&f, "a.lic", 30, NULL, NULL, NULL);
+  char *a = fx_path(&f, "a"), *b = fx_path(&f, "b"), *none = fx_path(&f, "none");
+  lv_restorer *r = new_restorer(&f, a);
+  assert_int_equal(lv_restorer_set_prop(r, "Note", "x"), LV_OK);
+  rec_init(&c, r);
+  c.hook = read_props_on_begin;
+  c.l.hook_rc = LV_E_INTERNAL;
+  assert_int_equal(lv_restorer_backup(r, 0, on_event, &c), LV_OK);
+  /* from the test's thread while the operation runs (or just ended) */
+  assert_int_equal(lv_restorer_set_prop(r, LV_PROP_BACKUP_PATH, b), LV_OK);
+  assert_int_equal(lv_restorer_set_prop(r, LV_PROP_STORE_PATH, none), LV_OK);
+  assert_int_equal(lv_restorer_set_prop(r, LV_PROP_PART_SIZE, "1"), LV_OK);
+  assert_int_equal(lv_restorer_remove_prop(r, "Note"), LV_OK);
+  assert_true(wait_ends(&c, 1));
+  evlog l = snap(&c);
+  assert_no_violation(&l);
+  assert_true(l.hook_rc == LV_OK || l.hook_rc == LV_E_NOT_FOUND);
+  assert_int_equal(l.end_status[0], LV_OK);
+  assert_int_equal(l.end_done[0], 30);
+  assert_int_equal(lv_backup_verify(a, NULL, NULL, NULL), LV_OK);
+  assert_int_equal(lv_backup_verify(b, NULL, NULL, NULL), LV_E_NO_FILE);
+  /* the next one sees the new values */
+  assert_int_equal(lv_restorer_backup(r, 0, on_event, &c), LV_E_INVALID_PROPERTY);
+  assert_int_equal(lv_restorer_remove_prop(r, LV_PROP_PART_SIZE), LV_OK);
+  assert_int_equal(lv_restorer_backup(r, 0, on_event, &c), LV_E_NEEDS_INDIV);
+  lv_restorer_free(r);
+  assert_int_equal(snap(&c).n, l.n);
+  rec_destroy(&c);
+  free(a), free(b), free(none);
+  fx_free(&f);
+}
+
 /* ---- 4. busy ---- */
 
 static void second_call_while_running_is_busy(void **state) {
@@ -589,6 +635,34 @@ static void cancel_at_once_keeps_the_old_set(void **state) {
   free(m0), free(m1);
 }
 
+static void cancel_on_begin(rec *c, const lv_event *ev) {
+  if (ev->type == LV_EV_BEGIN) c->l.hook_rc = lv_restorer_cancel(c->r);
+}
+
+static void cancel_from_the_callback_keeps_the_old_set(void **state) {
+  (void)state;
+  rec c;
+  size_t n0, n1;
+  uint8_t *m0 = manifest(big_usb, &n0);
+  lv_restorer *r = new_restorer(&big, big_usb);
+  rec_init(&c, r);
+  c.hook = cancel_on_begin;
+  c.l.hook_rc = LV_E_INTERNAL;
+  assert_int_equal(lv_restorer_backup(r, LV_BACKUP_OVERWRITE, on_event, &c), LV_OK);
+  assert_true(wait_ends(&c, 1));
+  evlog l = snap(&c);
+  assert_no_violation(&l);
+  assert_int_equal(l.hook_rc, LV_OK);
+  assert_int_equal(l.ends, 1);
+  assert_int_equal(l.end_status[0], LV_E_CANCELED);
+  uint8_t *m1 = manifest(big_usb, &n1);
+  assert_true(same_bytes(m0, n0, m1, n1));
+  assert_int_equal(lv_backup_verify(big_usb, NULL, NULL, NULL), LV_OK);
+  lv_restorer_free(r);
+  rec_destroy(&c);
+  free(m0), free(m1);
+}
+
 /* ---- 6. cancel racing completion ---- */
 
 static void cancel_racing_completion_gives_old_or_new_never_half(void **state) {
@@ -600,11 +674,13 @@ static void cancel_racing_completion_gives_old_or_new_never_half(void **state) {
   fx_issue(&f, "a.lic", 300, NULL, NULL, NULL);
   char *usb = fx_path(&f, "usb");
   lv_restorer *r = new_restorer(&f, usb);
-  int64_t t0 = now_us();
   backup_ok(r, 0);
-  /* cancel anywhere from before BEGIN to after the commit point: up to
-   * 3 ms, or longer when a whole backup takes longer here */
-  int64_t span = (now_us() - t0) * 3 / 2;
+  /* cancel anywhere from before BEGIN to about the commit point: up to
+   * 3 ms, or as long as a whole overwrite takes here (slower machines and
+   * sanitizer builds would otherwise never reach the commit point) */
+  int64_t t0 = now_us();
+  backup_ok(r, LV_BACKUP_OVERWRITE);
+  int64_t span = now_us() - t0;
   if (span < 3000) span = 3000;
   size_t n0;
   uint8_t *m0 = manifest(usb, &n0);
@@ -667,7 +743,7 @@ static void free_while_running_returns_after_end(void **state) {
   assert_no_violation(&l);
   assert_int_equal(l.end_status[0], LV_E_CANCELED);
   assert_int_equal(l.types[l.ntypes - 1], LV_EV_END);
-  sleep_us(100000); /* an observation window only: nothing may come now */
+  sleep_us(50000); /* an observation window only: nothing may come now */
   assert_int_equal(snap(&c).n, l.n);
   assert_int_equal(lv_backup_verify(dir, NULL, NULL, NULL), LV_E_NO_FILE);
   rec_destroy(&c);
@@ -722,6 +798,8 @@ static void free_from_restricted_callback_ends_once(void **state) {
 /* ---- 9. the next operation from inside END ---- */
 
 static void next_on_end(rec *c, const lv_event *ev) {
+  if (ev->type == LV_EV_BEGIN && c->l.begins == 1) /* not yet: it is still running */
+    c->l.hook_rc_busy = lv_restorer_backup(c->r, LV_BACKUP_OVERWRITE, on_event, c);
   if (ev->type == LV_EV_END && c->l.ends == 1) {
     c->l.hook_rc = lv_restorer_backup(c->r, LV_BACKUP_OVERWRITE, on_event, c);
     c->l.hook_calls++;
@@ -742,6 +820,7 @@ static void next_operation_from_end_callback_is_accepted(void **state) {
   assert_true(wait_ends(&c, 2));
   evlog l = snap(&c);
   assert_no_violation(&l);
+  assert_int_equal(l.hook_rc_busy, LV_E_OP_BUSY);
   assert_int_equal(l.hook_calls, 1);
   assert_int_equal(l.hook_rc, LV_OK);
   assert_int_equal(l.begins, 2);
@@ -848,8 +927,10 @@ int main(void) {
       cmocka_unit_test(props_keep_insertion_order_and_buffer_rules),
       cmocka_unit_test(refusals_are_synchronous_and_send_no_event),
       cmocka_unit_test(accepted_backup_sends_begin_restricted_progress_end_on_its_thread),
+      cmocka_unit_test(props_changed_while_running_affect_the_next_operation_only),
       cmocka_unit_test(second_call_while_running_is_busy),
       cmocka_unit_test(cancel_at_once_keeps_the_old_set),
+      cmocka_unit_test(cancel_from_the_callback_keeps_the_old_set),
       cmocka_unit_test(cancel_racing_completion_gives_old_or_new_never_half),
       cmocka_unit_test(free_while_running_returns_after_end),
       cmocka_unit_test(free_from_begin_callback_ends_once),

@@ -5,9 +5,9 @@ $ licvault
 ! Usage: licvault [OPTIONS] COMMAND [ARGS]
 ! 
 ! Keeps this computer's content licenses: a machine-bound store of
-! signed licenses, after the Windows Media Format SDK, and backups of
-! them locked to a License Management Service. (Restore: not in this
-! version.)
+! signed licenses, after the Windows Media Format SDK, backups of them
+! locked to a License Management Service, and restores onto a new
+! computer that the service approves.
 ! 
 ! Options:
 !   --store DIR     the license store (default: $LICVAULT_STORE,
@@ -34,17 +34,19 @@ $ licvault
 !   check     verify the store's integrity
 !   backup    back up the licenses to a folder (a backup set)
 !   verify    check a backup set without the service
+!   restore   restore a backup set through the service
 ! 
-! Exit status: 0 success, 1 failure, 2 usage error.
+! Exit status: 0 success, 1 failure, 2 usage error, 3 partly done
+! (restore: some licenses refused).
 ! See licvault(1).
 ? 2
 $ licvault --help
 > Usage: licvault [OPTIONS] COMMAND [ARGS]
 > 
 > Keeps this computer's content licenses: a machine-bound store of
-> signed licenses, after the Windows Media Format SDK, and backups of
-> them locked to a License Management Service. (Restore: not in this
-> version.)
+> signed licenses, after the Windows Media Format SDK, backups of them
+> locked to a License Management Service, and restores onto a new
+> computer that the service approves.
 > 
 > Options:
 >   --store DIR     the license store (default: $LICVAULT_STORE,
@@ -71,8 +73,10 @@ $ licvault --help
 >   check     verify the store's integrity
 >   backup    back up the licenses to a folder (a backup set)
 >   verify    check a backup set without the service
+>   restore   restore a backup set through the service
 > 
-> Exit status: 0 success, 1 failure, 2 usage error.
+> Exit status: 0 success, 1 failure, 2 usage error, 3 partly done
+> (restore: some licenses refused).
 > See licvault(1).
 $ licvault frobnicate
 ! licvault: unknown command 'frobnicate'

@@ -1,0 +1,362 @@
+/* messages.c - JSON encoding and strict decoding of the protocol messages
+ * (docs/protocol.md). Every field is required unless the page says
+ * optional; unknown fields, wrong types, bad encodings and oversized bodies
+ * are refused, so the service's handlers only ever see well-formed values. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/encoding.h"
+#include "proto/proto.h"
+
+#define BAD LV_E_BAD_NET_RESP
+
+/* ---- helpers ---- */
+
+static bool hexf(json_t *o, const char *k, uint8_t *out, size_t n) {
+  json_t *v = json_object_get(o, k);
+  const char *s = json_string_value(v);
+  size_t l = s ? json_string_length(v) : 0;
+  for (size_t i = 0; i < l; i++) /* canonical: lower case */
+    if (s[i] >= 'A' && s[i] <= 'F') return false;
+  return s && lv__hex_decode(out, n, s, l) == LV_OK;
+}
+
+static bool b64f(json_t *o, const char *k, uint8_t *out, size_t n) {
+  json_t *v = json_object_get(o, k);
+  const char *s = json_string_value(v);
+  return s && lv__b64_decode(out, n, s, json_string_length(v)) == LV_OK;
+}
+
+static json_t *hexj(const uint8_t *p, size_t n) {
+  char s[2 * 64 + 1];
+  lv__hex_encode(s, p, n);
+  return json_string(s);
+}
+
+static json_t *b64j(const uint8_t *p, size_t n) {
+  size_t l = LV__B64_LEN(n) + 1;
+  char *s = lv__malloc(l);
+  if (!s) return NULL;
+  lv__b64_encode(s, p, n);
+  json_t *j = json_string(s);
+  free(s);
+  return j;
+}
+
+static bool intf(json_t *o, const char *k, int64_t min, int64_t max, int64_t *out) {
+  json_t *v = json_object_get(o, k);
+  if (!json_is_integer(v)) return false;
+  json_int_t x = json_integer_value(v);
+  if (x < min || x > max) return false;
+  *out = (int64_t)x;
+  return true;
+}
+
+/* The object has exactly these keys (plus the optional ones). */
+static bool keys_only(json_t *o, const char *const *req, const char *const *opt) {
+  size_t want = 0, have = json_object_size(o);
+  for (; req[want]; want++)
+    if (!json_object_get(o, req[want])) return false;
+  size_t extra = 0;
+  for (size_t i = 0; opt && opt[i]; i++) extra += json_object_get(o, opt[i]) != NULL;
+  return have == want + extra;
+}
+
+static json_t *load(const void *body, size_t n) {
+  if (!body || n == 0 || n > LV__BODY_MAX) return NULL;
+  json_error_t err;
+  json_t *j = json_loadb(body, n, JSON_REJECT_DUPLICATES, &err);
+  if (j && !json_is_object(j)) {
+    json_decref(j);
+    return NULL;
+  }
+  return j;
+}
+
+static lv_status dump(lv__buf *b, json_t *j) {
+  if (!j) return LV_E_NOMEM;
+  char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+  json_decref(j);
+  if (!s) return LV_E_NOMEM;
+  lv_status rc = lv__buf_put(b, s, strlen(s));
+  free(s);
+  return rc;
+}
+
+static bool version_ok(json_t *o) {
+  int64_t v;
+  return intf(o, "v", LV__PROTO_VERSION, LV__PROTO_VERSION, &v);
+}
+
+static bool type_is(json_t *o, const char *t) {
+  const char *s = json_string_value(json_object_get(o, "type"));
+  return s && !strcmp(s, t);
+}
+
+/* ---- request head ---- */
+
+static const char *const who_keys[] = {"id", "sign_public", "box_public", NULL};
+
+static json_t *head_json(const lv__req_head *h, const char *type) {
+  return json_pack("{s:i,s:s,s:o,s:I,s:{s:o,s:o,s:o}}", "v", LV__PROTO_VERSION, "type", type,
+                   "request_id", hexj(h->rid, LV__RID), "time", (json_int_t)h->time, "machine",
+                   "id", hexj(h->who.machine_id, LV__MACHINE_ID), "sign_public",
+                   b64j(h->who.sign_pk, LV__SIGN_PK), "box_public", b64j(h->who.box_pk, LV__BOX_PK));
+}
+
+static bool head_parse(json_t *o, lv__req_head *h, const char *type) {
+  json_t *w = json_object_get(o, "machine");
+  return version_ok(o) && type_is(o, type) && hexf(o, "request_id", h->rid, LV__RID) &&
+         intf(o, "time", 0, INT64_C(253402300799), &h->time) && json_is_object(w) &&
+         keys_only(w, who_keys, NULL) && hexf(w, "id", h->who.machine_id, LV__MACHINE_ID) &&
+         b64f(w, "sign_public", h->who.sign_pk, LV__SIGN_PK) &&
+         b64f(w, "box_public", h->who.box_pk, LV__BOX_PK);
+}
+
+/* ---- open ---- */
+
+lv_status lv__open_req_format(lv__buf *b, const lv__open_req *m) {
+  json_t *j = head_json(&m->h, "open");
+  if (j)
+    json_object_set_new(
+        j, "set",
+        json_pack("{s:o,s:o,s:i,s:I,s:o}", "sealed_secret",
+                  b64j(m->sealed_secret, LV__SEALED_SECRET), "source_machine",
+                  hexj(m->source_machine, LV__MACHINE_ID), "generation", (int)m->generation,
+                  "licenses", (json_int_t)m->licenses, "service_id", hexj(m->service_id, LV__KEYID)));
+  return dump(b, j);
+}
+
+lv_status lv__open_req_parse(lv__open_req *m, const void *body, size_t n) {
+  static const char *const top[] = {"v", "type", "request_id", "time", "machine", "set", NULL};
+  static const char *const set[] = {"sealed_secret", "source_machine", "generation", "licenses",
+                                    "service_id", NULL};
+  json_t *o = load(body, n), *s;
+  int64_t gen, lic;
+  memset(m, 0, sizeof *m);
+  bool ok = o && keys_only(o, top, NULL) && head_parse(o, &m->h, "open") &&
+            json_is_object(s = json_object_get(o, "set")) && keys_only(s, set, NULL) &&
+            b64f(s, "sealed_secret", m->sealed_secret, LV__SEALED_SECRET) &&
+            hexf(s, "source_machine", m->source_machine, LV__MACHINE_ID) &&
+            intf(s, "generation", 1, 255, &gen) && intf(s, "licenses", 0, UINT32_MAX, &lic) &&
+            hexf(s, "service_id", m->service_id, LV__KEYID);
+  json_decref(o);
+  if (!ok) return BAD;
+  m->generation = (uint32_t)gen;
+  m->licenses = (uint64_t)lic;
+  return LV_OK;
+}
+
+lv_status lv__open_resp_format(lv__buf *b, const lv__open_resp *m) {
+  return dump(b, json_pack("{s:i,s:o,s:o}", "v", LV__PROTO_VERSION, "request",
+                           hexj(m->req_hash, LV__HASH), "stream_key",
+                           b64j(m->stream_key, LV__SEALED_KEY)));
+}
+
+lv_status lv__open_resp_parse(lv__open_resp *m, const void *body, size_t n) {
+  static const char *const top[] = {"v", "request", "stream_key", NULL};
+  json_t *o = load(body, n);
+  memset(m, 0, sizeof *m);
+  bool ok = o && keys_only(o, top, NULL) && version_ok(o) &&
+            hexf(o, "request", m->req_hash, LV__HASH) &&
+            b64f(o, "stream_key", m->stream_key, LV__SEALED_KEY);
+  json_decref(o);
+  return ok ? LV_OK : BAD;
+}
+
+/* ---- restore ---- */
+
+static const char *const item_keys[] = {"lid", "kid", "machine", "issuer", NULL};
+static const char *const item_opt[] = {"title", NULL};
+
+lv_status lv__restore_req_format(lv__buf *b, const lv__restore_req *m) {
+  json_t *j = head_json(&m->h, "restore"), *items = json_array();
+  if (!j || !items) {
+    json_decref(j);
+    json_decref(items);
+    return LV_E_NOMEM;
+  }
+  for (size_t i = 0; i < m->n; i++) {
+    const lv__item *it = &m->items[i];
+    json_t *x = json_pack("{s:o,s:o,s:o,s:o}", "lid", hexj(it->ref.lid, LV_LID_LEN), "kid",
+                          b64j(it->ref.kid, LV_KID_LEN), "machine",
+                          hexj(it->ref.machine_id, LV__MACHINE_ID), "issuer",
+                          hexj(it->ref.issuer_id, LV__KEYID));
+    if (x && it->title[0]) json_object_set_new(x, "title", json_string(it->title));
+    if (!x || json_array_append_new(items, x) < 0) {
+      json_decref(j);
+      json_decref(items);
+      return LV_E_NOMEM;
+    }
+  }
+  json_object_set_new(j, "dry_run", json_boolean(m->dry_run));
+  json_object_set_new(j, "sealed_secret", b64j(m->sealed_secret, LV__SEALED_SECRET));
+  json_object_set_new(j, "items", items);
+  return dump(b, j);
+}
+
+static bool item_parse(json_t *x, lv__item *it) {
+  if (!json_is_object(x) || !keys_only(x, item_keys, item_opt)) return false;
+  json_t *t = json_object_get(x, "title");
+  if (t) {
+    const char *s = json_string_value(t);
+    size_t l = s ? json_string_length(t) : 0;
+    if (!s || l > LV_TITLE_MAX || !lv__utf8_valid_text((const uint8_t *)s, l)) return false;
+    memcpy(it->title, s, l);
+    it->title[l] = '\0';
+  }
+  return hexf(x, "lid", it->ref.lid, LV_LID_LEN) && b64f(x, "kid", it->ref.kid, LV_KID_LEN) &&
+         hexf(x, "machine", it->ref.machine_id, LV__MACHINE_ID) &&
+         hexf(x, "issuer", it->ref.issuer_id, LV__KEYID);
+}
+
+lv_status lv__restore_req_parse(lv__restore_req *m, const void *body, size_t n) {
+  static const char *const top[] = {"v",       "type",          "request_id", "time",
+                                    "machine", "dry_run",       "sealed_secret", "items", NULL};
+  json_t *o = load(body, n), *items;
+  memset(m, 0, sizeof *m);
+  bool ok = o && keys_only(o, top, NULL) && head_parse(o, &m->h, "restore") &&
+            json_is_boolean(json_object_get(o, "dry_run")) &&
+            b64f(o, "sealed_secret", m->sealed_secret, LV__SEALED_SECRET) &&
+            json_is_array(items = json_object_get(o, "items")) &&
+            json_array_size(items) >= 1 && json_array_size(items) <= LV__ITEMS_MAX;
+  if (ok) {
+    m->dry_run = json_is_true(json_object_get(o, "dry_run"));
+    m->n = json_array_size(items);
+    if (!(m->items = lv__calloc(m->n, sizeof *m->items))) {
+      json_decref(o);
+      return LV_E_NOMEM;
+    }
+    for (size_t i = 0; ok && i < m->n; i++) ok = item_parse(json_array_get(items, i), &m->items[i]);
+  }
+  json_decref(o);
+  if (!ok) {
+    lv__restore_req_free(m);
+    return BAD;
+  }
+  return LV_OK;
+}
+
+void lv__restore_req_free(lv__restore_req *m) {
+  free(m->items);
+  m->items = NULL;
+  m->n = 0;
+}
+
+static const char *const outcome_names[] = {NULL, "restore", "already", "limit", "revoked"};
+
+const char *lv__outcome_name(lv__outcome o) {
+  return o >= LV__OUT_RESTORE && o <= LV__OUT_REVOKED ? outcome_names[o] : "?";
+}
+
+lv_status lv__restore_resp_format(lv__buf *b, const lv__restore_resp *m) {
+  json_t *items = json_array();
+  for (size_t i = 0; items && i < m->n; i++)
+    json_array_append_new(items, json_pack("{s:o,s:s,s:I}", "lid", hexj(m->items[i].lid, LV_LID_LEN),
+                                           "outcome", lv__outcome_name(m->items[i].outcome),
+                                           "left", (json_int_t)m->items[i].left));
+  json_t *j = json_pack("{s:i,s:o,s:o}", "v", LV__PROTO_VERSION, "request",
+                        hexj(m->req_hash, LV__HASH), "items", items);
+  if (j) {
+    json_object_set_new(j, "pads", m->pads_len ? b64j(m->pads, m->pads_len) : json_null());
+    json_object_set_new(j, "limit_url", m->limit_url[0] ? json_string(m->limit_url) : json_null());
+  }
+  return dump(b, j);
+}
+
+lv_status lv__restore_resp_parse(lv__restore_resp *m, const void *body, size_t n) {
+  static const char *const top[] = {"v", "request", "items", "pads", "limit_url", NULL};
+  static const char *const ik[] = {"lid", "outcome", "left", NULL};
+  json_t *o = load(body, n), *items, *pads, *url;
+  memset(m, 0, sizeof *m);
+  bool ok = o && keys_only(o, top, NULL) && version_ok(o) &&
+            hexf(o, "request", m->req_hash, LV__HASH) &&
+            json_is_array(items = json_object_get(o, "items")) &&
+            json_array_size(items) <= LV__ITEMS_MAX;
+  if (ok) {
+    m->n = json_array_size(items);
+    if (!(m->items = lv__calloc(m->n ? m->n : 1, sizeof *m->items))) ok = false;
+  }
+  size_t granted = 0;
+  for (size_t i = 0; ok && i < m->n; i++) {
+    json_t *x = json_array_get(items, i);
+    const char *oc = json_string_value(json_object_get(x, "outcome"));
+    int64_t left;
+    ok = json_is_object(x) && keys_only(x, ik, NULL) && hexf(x, "lid", m->items[i].lid, LV_LID_LEN) &&
+         oc && intf(x, "left", 0, UINT32_MAX, &left);
+    m->items[i].left = ok ? (uint32_t)left : 0;
+    m->items[i].outcome = 0;
+    for (int k = LV__OUT_RESTORE; ok && k <= LV__OUT_REVOKED; k++)
+      if (!strcmp(oc, outcome_names[k])) m->items[i].outcome = (lv__outcome)k;
+    ok = ok && m->items[i].outcome;
+    granted += ok && m->items[i].outcome <= LV__OUT_ALREADY;
+  }
+  if (ok) {
+    pads = json_object_get(o, "pads");
+    url = json_object_get(o, "limit_url");
+    if (json_is_string(pads)) {
+      size_t want = granted * 32 + LV__AEAD_OVERHEAD;
+      const char *s = json_string_value(pads);
+      m->pads_len = want;
+      ok = granted && (m->pads = lv__malloc(want)) &&
+           lv__b64_decode(m->pads, want, s, json_string_length(pads)) == LV_OK;
+    } else {
+      ok = json_is_null(pads);
+    }
+    if (ok && json_is_string(url)) {
+      size_t l = json_string_length(url);
+      ok = l < sizeof m->limit_url && l > 8 &&
+           lv__utf8_valid_text((const uint8_t *)json_string_value(url), l);
+      if (ok) memcpy(m->limit_url, json_string_value(url), l + 1);
+    } else if (ok) {
+      ok = json_is_null(url);
+    }
+  }
+  json_decref(o);
+  if (!ok) {
+    lv__restore_resp_free(m);
+    return BAD;
+  }
+  return LV_OK;
+}
+
+void lv__restore_resp_free(lv__restore_resp *m) {
+  free(m->items);
+  free(m->pads);
+  m->items = NULL;
+  m->pads = NULL;
+  m->n = m->pads_len = 0;
+}
+
+/* ---- errors ---- */
+
+lv_status lv__error_resp_format(lv__buf *b, const lv__error_resp *m) {
+  char hr[16];
+  snprintf(hr, sizeof hr, "0x%08X", m->hresult);
+  return dump(b, json_pack("{s:i,s:o,s:s,s:s,s:s}", "v", LV__PROTO_VERSION, "request",
+                           hexj(m->req_hash, LV__HASH), "error", m->code, "hresult", hr,
+                           "message", m->message));
+}
+
+lv_status lv__error_resp_parse(lv__error_resp *m, const void *body, size_t n) {
+  static const char *const top[] = {"v", "request", "error", "hresult", "message", NULL};
+  json_t *o = load(body, n);
+  memset(m, 0, sizeof *m);
+  const char *code = o ? json_string_value(json_object_get(o, "error")) : NULL;
+  const char *hr = o ? json_string_value(json_object_get(o, "hresult")) : NULL;
+  const char *msg = o ? json_string_value(json_object_get(o, "message")) : NULL;
+  uint8_t hb[4];
+  bool ok = o && keys_only(o, top, NULL) && version_ok(o) &&
+            hexf(o, "request", m->req_hash, LV__HASH) && code && strlen(code) < sizeof m->code &&
+            hr && strlen(hr) == 10 && !strncmp(hr, "0x", 2) && lv__hex_decode(hb, 4, hr + 2, 8) == LV_OK &&
+            msg && strlen(msg) < sizeof m->message;
+  if (ok) {
+    memcpy(m->code, code, strlen(code) + 1);
+    memcpy(m->message, msg, strlen(msg) + 1);
+    m->hresult = (uint32_t)hb[0] << 24 | (uint32_t)hb[1] << 16 | (uint32_t)hb[2] << 8 | hb[3];
+  }
+  json_decref(o);
+  return ok ? LV_OK : BAD;
+}

@@ -1,0 +1,395 @@
+/* db_sqlite.c - the service's SQLite backend. One connection, owned by a
+ * writer thread that takes every waiting decision into one transaction
+ * (group commit: one fsync for many requests), each decision in its own
+ * savepoint so one failure does not sink the others. */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "service/svc_db.h"
+
+#define GROUP_MAX 256
+
+typedef struct job {
+  enum { J_DECIDE, J_PIN, J_REVOKE, J_STATS, J_NOTE_PUT, J_NOTE_GET } kind;
+  lv__decide *d;
+  const uint8_t *id, *pk, *v;
+  size_t vn;
+  const char *kind_s, *token, *json;
+  int64_t now;
+  lv__svc_stats *stats;
+  lv__buf *out;
+  lv_status rc;
+  bool done;
+  struct job *next;
+} job;
+
+typedef struct sq {
+  lv__svc_db base;
+  sqlite3 *db;
+  pthread_t th;
+  pthread_mutex_t mu;
+  pthread_cond_t cv_work, cv_done;
+  job *head, *tail;
+  bool stop;
+} sq;
+
+static lv_status st_of(int rc) {
+  switch (rc & 0xff) {
+  case SQLITE_OK:
+  case SQLITE_DONE:
+  case SQLITE_ROW: return LV_OK;
+  case SQLITE_BUSY:
+  case SQLITE_LOCKED: return LV_E_BUSY;
+  case SQLITE_FULL: return LV_E_NOSPACE;
+  case SQLITE_NOMEM: return LV_E_NOMEM;
+  case SQLITE_CANTOPEN: return LV_E_NO_FILE;
+  default: return LV_E_IO;
+  }
+}
+
+static lv_status exec(sqlite3 *db, const char *sql) {
+  return st_of(sqlite3_exec(db, sql, NULL, NULL, NULL));
+}
+
+/* ---- the work, on the writer thread ---- */
+
+static lv_status one_int(sqlite3 *db, const char *sql, const void *a, size_t an, const void *b,
+                         size_t bn, int64_t c, int64_t *out) {
+  sqlite3_stmt *st;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+  if (rc != SQLITE_OK) return st_of(rc);
+  int np = sqlite3_bind_parameter_count(st);
+  if (np >= 1) sqlite3_bind_blob(st, 1, a, (int)an, SQLITE_STATIC);
+  if (np >= 2) sqlite3_bind_blob(st, 2, b, (int)bn, SQLITE_STATIC);
+  if (np >= 3) sqlite3_bind_int64(st, 3, c);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW && out) *out = sqlite3_column_int64(st, 0);
+  lv_status r = rc == SQLITE_ROW ? LV_OK : rc == SQLITE_DONE ? LV_E_NOT_FOUND : st_of(rc);
+  sqlite3_finalize(st);
+  return r;
+}
+
+static lv_status run_sql(sqlite3 *db, const char *sql, const void *a, size_t an, const void *b,
+                         size_t bn, int64_t c) {
+  lv_status rc = one_int(db, sql, a, an, b, bn, c, NULL);
+  return rc == LV_E_NOT_FOUND ? LV_OK : rc;
+}
+
+static bool revoked(sqlite3 *db, const char *kind, const uint8_t *v) {
+  return one_int(db, "SELECT 1 FROM revoked WHERE kind = ?1 AND value = ?2", kind, strlen(kind), v,
+                 16, 0, NULL) == LV_OK;
+}
+
+/* One license, by the policy of docs/protocol.md. */
+static lv_status decide_one(sqlite3 *db, lv__decide *d, const lv__item *it, lv__result *r) {
+  const uint8_t *lid = it->ref.lid;
+  int64_t since = d->period_days ? d->now - (int64_t)d->period_days * 86400 : INT64_MIN, cnt = 0;
+  lv_status rc;
+  memcpy(r->lid, lid, LV_LID_LEN);
+  if (revoked(db, "kid", it->ref.kid) || revoked(db, "lid", lid) ||
+      revoked(db, "machine", it->ref.machine_id) || revoked(db, "machine", d->me)) {
+    r->outcome = LV__OUT_REVOKED;
+    return LV_OK;
+  }
+  /* the computer it was issued to holds it from the start */
+  if (!d->dry_run &&
+      (rc = run_sql(db, "INSERT OR IGNORE INTO holders(lid, machine, granted_at, original)"
+                        " VALUES(?1, ?2, ?3, 1)",
+                    lid, 16, it->ref.machine_id, 16, d->now)) < 0)
+    return rc;
+  bool mine = one_int(db, "SELECT 1 FROM holders WHERE lid = ?1 AND machine = ?2", lid, 16, d->me,
+                      16, 0, NULL) == LV_OK ||
+              !memcmp(d->me, it->ref.machine_id, LV__MACHINE_ID);
+  if ((rc = one_int(db,
+                    "SELECT count(*) FROM holders WHERE lid = ?1 AND machine != ?2"
+                    " AND (original = 1 OR granted_at >= ?3)",
+                    lid, 16, it->ref.machine_id, 16, since, &cnt)) < 0)
+    return rc;
+  cnt += 1; /* the original computer always counts */
+  if (mine) {
+    r->outcome = LV__OUT_ALREADY;
+    r->left = cnt < d->max_computers ? (uint32_t)(d->max_computers - cnt) : 0;
+    return LV_OK;
+  }
+  if (cnt >= d->max_computers) {
+    r->outcome = LV__OUT_LIMIT;
+    r->left = 0;
+    return LV_OK;
+  }
+  r->outcome = LV__OUT_RESTORE;
+  r->left = (uint32_t)(d->max_computers - cnt - 1);
+  if (d->dry_run) return LV_OK;
+  /* a holder that fell out of the window is granted again (re-dated) */
+  return run_sql(db, "INSERT OR REPLACE INTO holders(lid, machine, granted_at, original)"
+                     " VALUES(?1, ?2, ?3, 0)",
+                 lid, 16, d->me, 16, d->now);
+}
+
+static lv_status stored_answer(sqlite3 *db, lv__decide *d) {
+  sqlite3_stmt *st;
+  int rc = sqlite3_prepare_v2(db, "SELECT req_hash, body FROM answers WHERE rid = ?1", -1, &st, NULL);
+  if (rc != SQLITE_OK) return st_of(rc);
+  sqlite3_bind_blob(st, 1, d->rid, LV__RID, SQLITE_STATIC);
+  lv_status r = LV_E_NOT_FOUND;
+  if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (sqlite3_column_bytes(st, 0) != LV__HASH || memcmp(sqlite3_column_blob(st, 0), d->hash, LV__HASH))
+      r = LV_E_EXISTS; /* the same id for another request */
+    else
+      r = lv__buf_put(d->body, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+    if (r == LV_OK) d->replayed = true;
+  } else if (rc != SQLITE_DONE) {
+    r = st_of(rc);
+  }
+  sqlite3_finalize(st);
+  return r;
+}
+
+static lv_status do_decide(sqlite3 *db, lv__decide *d) {
+  lv_status rc = d->dry_run ? LV_E_NOT_FOUND : stored_answer(db, d);
+  if (rc != LV_E_NOT_FOUND) return rc;
+  bool limit = false;
+  for (size_t i = 0; i < d->n; i++) {
+    if ((rc = decide_one(db, d, &d->items[i], &d->res[i])) < 0) return rc;
+    limit |= d->res[i].outcome == LV__OUT_LIMIT;
+  }
+  if ((rc = d->answer(d->ctx, d->res, d->n, limit, d->body)) < 0) return rc;
+  if (d->dry_run) return LV_OK;
+  sqlite3_stmt *st;
+  int src = sqlite3_prepare_v2(db, "INSERT INTO answers(rid, req_hash, body, at) VALUES(?1,?2,?3,?4)",
+                               -1, &st, NULL);
+  if (src != SQLITE_OK) return st_of(src);
+  sqlite3_bind_blob(st, 1, d->rid, LV__RID, SQLITE_STATIC);
+  sqlite3_bind_blob(st, 2, d->hash, LV__HASH, SQLITE_STATIC);
+  sqlite3_bind_blob(st, 3, d->body->data, (int)d->body->len, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 4, d->now);
+  src = sqlite3_step(st);
+  sqlite3_finalize(st);
+  return st_of(src);
+}
+
+static lv_status do_pin(sqlite3 *db, job *j) {
+  sqlite3_stmt *st;
+  lv_status rc = run_sql(db, "INSERT OR IGNORE INTO machines(id, sign_pk, first_seen) VALUES(?1,?2,?3)",
+                         j->id, 16, j->pk, 32, j->now);
+  if (rc < 0) return rc;
+  int src = sqlite3_prepare_v2(db, "SELECT sign_pk FROM machines WHERE id = ?1", -1, &st, NULL);
+  if (src != SQLITE_OK) return st_of(src);
+  sqlite3_bind_blob(st, 1, j->id, 16, SQLITE_STATIC);
+  src = sqlite3_step(st);
+  rc = src == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32 &&
+               !memcmp(sqlite3_column_blob(st, 0), j->pk, 32)
+           ? LV_OK
+           : LV_E_ACCESS;
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static lv_status do_stats(sqlite3 *db, lv__svc_stats *s) {
+  int64_t v[5] = {0};
+  static const char *const q[5] = {"SELECT count(*) FROM machines",
+                                   "SELECT count(DISTINCT lid) FROM holders",
+                                   "SELECT count(*) FROM holders WHERE original = 0",
+                                   "SELECT count(*) FROM revoked", "SELECT count(*) FROM answers"};
+  for (int i = 0; i < 5; i++) {
+    lv_status rc = one_int(db, q[i], NULL, 0, NULL, 0, 0, &v[i]);
+    if (rc < 0) return rc;
+  }
+  *s = (lv__svc_stats){(uint64_t)v[0], (uint64_t)v[1], (uint64_t)v[2], (uint64_t)v[3], (uint64_t)v[4]};
+  return LV_OK;
+}
+
+static lv_status do_note_get(sqlite3 *db, job *j) {
+  sqlite3_stmt *st;
+  int src = sqlite3_prepare_v2(db, "SELECT body FROM notes WHERE token = ?1", -1, &st, NULL);
+  if (src != SQLITE_OK) return st_of(src);
+  sqlite3_bind_text(st, 1, j->token, -1, SQLITE_STATIC);
+  lv_status rc = LV_E_NOT_FOUND;
+  if (sqlite3_step(st) == SQLITE_ROW)
+    rc = lv__buf_put(j->out, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static lv_status do_job(sqlite3 *db, job *j) {
+  switch (j->kind) {
+  case J_DECIDE: return do_decide(db, j->d);
+  case J_PIN: return do_pin(db, j);
+  case J_REVOKE:
+    return run_sql(db, "INSERT OR IGNORE INTO revoked(kind, value, at) VALUES(?1, ?2, ?3)",
+                   j->kind_s, strlen(j->kind_s), j->v, j->vn, j->now);
+  case J_STATS: return do_stats(db, j->stats);
+  case J_NOTE_PUT:
+    return run_sql(db, "INSERT OR REPLACE INTO notes(token, body, at) VALUES(?1, ?2, ?3)", j->token,
+                   strlen(j->token), j->json, strlen(j->json), j->now);
+  case J_NOTE_GET: return do_note_get(db, j);
+  }
+  return LV_E_INTERNAL;
+}
+
+/* One transaction for everything that waits; a savepoint per job. */
+static void run_group(sq *s, job *g) {
+  lv_status trc = exec(s->db, "BEGIN IMMEDIATE");
+  for (job *j = g; j; j = j->next) {
+    if (trc < 0) {
+      j->rc = trc;
+      continue;
+    }
+    exec(s->db, "SAVEPOINT j");
+    j->rc = do_job(s->db, j);
+    if (j->rc < 0) {
+      exec(s->db, "ROLLBACK TO j");
+      if (j->kind == J_DECIDE) lv__buf_reset(j->d->body);
+    }
+    exec(s->db, "RELEASE j");
+  }
+  if (trc == LV_OK && (trc = exec(s->db, "COMMIT")) < 0) {
+    exec(s->db, "ROLLBACK");
+    for (job *j = g; j; j = j->next) j->rc = trc; /* nothing of it happened */
+  }
+}
+
+static void *writer(void *arg) {
+  sq *s = arg;
+  pthread_mutex_lock(&s->mu);
+  for (;;) {
+    while (!s->head && !s->stop) pthread_cond_wait(&s->cv_work, &s->mu);
+    if (!s->head && s->stop) break;
+    job *g = s->head, *last = g;
+    for (int k = 1; k < GROUP_MAX && last->next; k++) last = last->next;
+    s->head = last->next;
+    if (!s->head) s->tail = NULL;
+    last->next = NULL;
+    pthread_mutex_unlock(&s->mu);
+    run_group(s, g);
+    pthread_mutex_lock(&s->mu);
+    for (job *j = g, *n; j; j = n) {
+      n = j->next;
+      j->done = true;
+    }
+    pthread_cond_broadcast(&s->cv_done);
+  }
+  pthread_mutex_unlock(&s->mu);
+  return NULL;
+}
+
+static lv_status submit(sq *s, job *j) {
+  pthread_mutex_lock(&s->mu);
+  if (s->stop) {
+    pthread_mutex_unlock(&s->mu);
+    return LV_E_SERVICE_UNAVAILABLE;
+  }
+  j->next = NULL;
+  if (s->tail) s->tail->next = j;
+  else s->head = j;
+  s->tail = j;
+  pthread_cond_signal(&s->cv_work);
+  while (!j->done) pthread_cond_wait(&s->cv_done, &s->mu);
+  pthread_mutex_unlock(&s->mu);
+  return j->rc;
+}
+
+/* ---- the interface ---- */
+
+static void sq_close(lv__svc_db *db) {
+  sq *s = (sq *)db;
+  pthread_mutex_lock(&s->mu);
+  s->stop = true; /* the writer finishes what is queued, then exits */
+  pthread_cond_broadcast(&s->cv_work);
+  pthread_mutex_unlock(&s->mu);
+  pthread_join(s->th, NULL);
+  sqlite3_close(s->db);
+  pthread_cond_destroy(&s->cv_work);
+  pthread_cond_destroy(&s->cv_done);
+  pthread_mutex_destroy(&s->mu);
+  free(s);
+}
+
+static lv_status sq_pin(lv__svc_db *db, const uint8_t id[16], const uint8_t pk[32], int64_t now) {
+  job j = {.kind = J_PIN, .id = id, .pk = pk, .now = now};
+  return submit((sq *)db, &j);
+}
+
+static lv_status sq_decide(lv__svc_db *db, lv__decide *d) {
+  job j = {.kind = J_DECIDE, .d = d};
+  return submit((sq *)db, &j);
+}
+
+static lv_status sq_revoke(lv__svc_db *db, const char *kind, const uint8_t *v, size_t n, int64_t now) {
+  job j = {.kind = J_REVOKE, .kind_s = kind, .v = v, .vn = n, .now = now};
+  return submit((sq *)db, &j);
+}
+
+static lv_status sq_stats(lv__svc_db *db, lv__svc_stats *out) {
+  job j = {.kind = J_STATS, .stats = out};
+  return submit((sq *)db, &j);
+}
+
+static lv_status sq_note_put(lv__svc_db *db, const char *token, const char *json, int64_t now) {
+  job j = {.kind = J_NOTE_PUT, .token = token, .json = json, .now = now};
+  return submit((sq *)db, &j);
+}
+
+static lv_status sq_note_get(lv__svc_db *db, const char *token, lv__buf *json) {
+  job j = {.kind = J_NOTE_GET, .token = token, .out = json};
+  return submit((sq *)db, &j);
+}
+
+static const lv__svc_db_ops ops = {sq_close, sq_pin, sq_decide, sq_revoke, sq_stats, sq_note_put,
+                                   sq_note_get};
+
+static const char schema[] =
+    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+    "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v);"
+    "INSERT OR IGNORE INTO meta VALUES('schema', 1);"
+    "CREATE TABLE IF NOT EXISTS machines(id BLOB PRIMARY KEY, sign_pk BLOB NOT NULL,"
+    "  first_seen INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS holders(lid BLOB NOT NULL, machine BLOB NOT NULL,"
+    "  granted_at INTEGER NOT NULL, original INTEGER NOT NULL,"
+    "  PRIMARY KEY(lid, machine)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS revoked(kind TEXT NOT NULL, value BLOB NOT NULL,"
+    "  at INTEGER NOT NULL, PRIMARY KEY(kind, value)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS answers(rid BLOB PRIMARY KEY, req_hash BLOB NOT NULL,"
+    "  body BLOB NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS notes(token TEXT PRIMARY KEY, body TEXT NOT NULL,"
+    "  at INTEGER NOT NULL) WITHOUT ROWID;";
+
+lv_status lv__svc_db_open_sqlite(lv__svc_db **out, const char *path) {
+  sq *s = lv__calloc(1, sizeof *s);
+  if (!s) return LV_E_NOMEM;
+  s->base.ops = &ops;
+  int rc = sqlite3_open_v2(path, &s->db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+  lv_status r = st_of(rc);
+  if (r == LV_OK) {
+    sqlite3_busy_timeout(s->db, 10000);
+    r = exec(s->db, schema);
+  }
+  if (r == LV_OK) {
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv_work, NULL);
+    pthread_cond_init(&s->cv_done, NULL);
+    if (pthread_create(&s->th, NULL, writer, s) != 0) {
+      pthread_cond_destroy(&s->cv_work);
+      pthread_cond_destroy(&s->cv_done);
+      pthread_mutex_destroy(&s->mu);
+      r = LV_E_NOMEM;
+    }
+  }
+  if (r < 0) {
+    sqlite3_close(s->db);
+    free(s);
+    return r;
+  }
+  *out = &s->base;
+  return LV_OK;
+}
+
+lv_status lv__svc_db_open(lv__svc_db **out, const char *url) {
+  if (!out || !url || !*url) return LV_E_INVALID_ARG;
+  if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11))
+    return LV_E_NOTIMPL; /* the PostgreSQL backend comes with its issue */
+  return lv__svc_db_open_sqlite(out, url);
+}
