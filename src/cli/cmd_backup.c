@@ -30,6 +30,7 @@ typedef struct wait_ctx {
   uint64_t done, restricted;
   bool bar;       /* a progress bar is on screen */
   bool restoring, dry_run;
+  uint64_t lines; /* per-license lines printed (capped for restore) */
   bool progress;  /* draw one */
   unsigned nrestricted_json;
   uint64_t outcomes[6]; /* restore: by LV_OUTCOME_* */
@@ -52,7 +53,7 @@ static void on_event(const lv_event *ev, void *vctx) {
       json_array_append_new(w->licenses,
                             json_pack("{s:s,s:s?,s:s,s:i}", "kid", ev->kid, "title", ev->title,
                                       "outcome", names[ev->outcome], "left", (int)ev->left));
-    } else if (w->dry_run) {
+    } else if (w->dry_run && w->lines++ < 20) {
       static const char *const said[] = {"", N_("would be restored"), N_("already on this computer"),
                                          N_("refused: limit reached"), N_("refused: revoked"),
                                          N_("already in this store")};
@@ -67,7 +68,7 @@ static void on_event(const lv_event *ev, void *vctx) {
   case LV_EV_RESTRICTED:
     clear_bar(w);
     if (w->restoring) {
-      if (!w->c->json)
+      if (!w->c->json && !w->dry_run && w->lines++ < 20)
         printf(_("refused by the service: %s%s%s\n"), ev->kid, ev->title ? "  " : "",
                ev->title ? ev->title : "");
     } else if (w->c->json) {
@@ -365,6 +366,8 @@ int cmd_restore(cli *c, int argc, char **argv) {
   sigaction(SIGINT, &old_int, NULL);
   sigaction(SIGTERM, &old_term, NULL);
   uint64_t *oc = w.outcomes;
+  if (!c->json && w.lines > 20)
+    printf(_("... and %llu more (--json lists them all)\n"), (unsigned long long)(w.lines - 20));
   if (c->json) {
     char hr[16];
     snprintf(hr, sizeof hr, "0x%08X", lv_status_to_hresult(rc));

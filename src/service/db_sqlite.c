@@ -205,7 +205,7 @@ static lv_status do_note_get(sqlite3 *db, job *j) {
   sqlite3_stmt *st;
   int src = sqlite3_prepare_v2(db, "SELECT body FROM notes WHERE token = ?1", -1, &st, NULL);
   if (src != SQLITE_OK) return st_of(src);
-  sqlite3_bind_text(st, 1, j->token, -1, SQLITE_STATIC);
+  sqlite3_bind_blob(st, 1, j->token, (int)strlen(j->token), SQLITE_STATIC); /* as put */
   lv_status rc = LV_E_NOT_FOUND;
   if (sqlite3_step(st) == SQLITE_ROW)
     rc = lv__buf_put(j->out, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
