@@ -56,19 +56,63 @@ static lv_status exec(sqlite3 *db, const char *sql) {
 
 /* ---- the work, on the writer thread ---- */
 
+/* Prepared statements, kept for the connection's life: the SQL strings are
+ * literals, so their addresses identify them. Each backend's connection has
+ * its own writer thread, so the cache is per thread. */
+#define NSTMT 16
+static _Thread_local struct {
+  sqlite3 *db;
+  const char *sql[NSTMT];
+  sqlite3_stmt *st[NSTMT];
+} cache;
+
+static sqlite3_stmt *stmt(sqlite3 *db, const char *sql) {
+  if (cache.db != db) { /* one writer connection per process */
+    for (int i = 0; i < NSTMT; i++) {
+      sqlite3_finalize(cache.st[i]);
+      cache.st[i] = NULL;
+      cache.sql[i] = NULL;
+    }
+    cache.db = db;
+  }
+  int i;
+  for (i = 0; i < NSTMT && cache.sql[i]; i++)
+    if (cache.sql[i] == sql) {
+      sqlite3_reset(cache.st[i]);
+      sqlite3_clear_bindings(cache.st[i]);
+      return cache.st[i];
+    }
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) return NULL;
+  if (i < NSTMT) {
+    cache.sql[i] = sql;
+    cache.st[i] = st;
+  }
+  return st; /* (beyond NSTMT: leaks one statement per call; NSTMT is ample) */
+}
+
+static void cache_drop(sqlite3 *db) {
+  if (cache.db != db) return;
+  for (int i = 0; i < NSTMT; i++) {
+    sqlite3_finalize(cache.st[i]);
+    cache.st[i] = NULL;
+    cache.sql[i] = NULL;
+  }
+  cache.db = NULL;
+}
+
 static lv_status one_int(sqlite3 *db, const char *sql, const void *a, size_t an, const void *b,
                          size_t bn, int64_t c, int64_t *out) {
-  sqlite3_stmt *st;
-  int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-  if (rc != SQLITE_OK) return st_of(rc);
+  sqlite3_stmt *st = stmt(db, sql);
+  if (!st) return LV_E_IO;
   int np = sqlite3_bind_parameter_count(st);
   if (np >= 1) sqlite3_bind_blob(st, 1, a, (int)an, SQLITE_STATIC);
   if (np >= 2) sqlite3_bind_blob(st, 2, b, (int)bn, SQLITE_STATIC);
   if (np >= 3) sqlite3_bind_int64(st, 3, c);
-  rc = sqlite3_step(st);
+  int rc = sqlite3_step(st);
   if (rc == SQLITE_ROW && out) *out = sqlite3_column_int64(st, 0);
   lv_status r = rc == SQLITE_ROW ? LV_OK : rc == SQLITE_DONE ? LV_E_NOT_FOUND : st_of(rc);
-  sqlite3_finalize(st);
+  sqlite3_reset(st);
   return r;
 }
 
@@ -78,37 +122,52 @@ static lv_status run_sql(sqlite3 *db, const char *sql, const void *a, size_t an,
   return rc == LV_E_NOT_FOUND ? LV_OK : rc;
 }
 
+static const char q_revoked[] = "SELECT 1 FROM revoked WHERE kind = ?1 AND value = ?2";
 static bool revoked(sqlite3 *db, const char *kind, const uint8_t *v) {
-  return one_int(db, "SELECT 1 FROM revoked WHERE kind = ?1 AND value = ?2", kind, strlen(kind), v,
-                 16, 0, NULL) == LV_OK;
+  return one_int(db, q_revoked, kind, strlen(kind), v, 16, 0, NULL) == LV_OK;
+}
+
+/* Holders of a license other than the computer it was issued to, inside the
+ * window, and whether the asking computer is one of them. */
+static const char q_holders[] =
+    "SELECT count(*) FILTER (WHERE machine != ?2 AND granted_at >= ?3),"
+    " coalesce(max(machine = ?4), 0) FROM holders WHERE lid = ?1";
+static const char q_grant[] =
+    "INSERT OR REPLACE INTO holders(lid, machine, granted_at, original) VALUES(?1, ?2, ?3, 0)";
+
+static lv_status holders(sqlite3 *db, lv__decide *d, const lv__item *it, int64_t since,
+                         int64_t *cnt, bool *mine) {
+  sqlite3_stmt *st = stmt(db, q_holders);
+  if (!st) return LV_E_IO;
+  sqlite3_bind_blob(st, 1, it->ref.lid, LV_LID_LEN, SQLITE_STATIC);
+  sqlite3_bind_blob(st, 2, it->ref.machine_id, LV__MACHINE_ID, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 3, since);
+  sqlite3_bind_blob(st, 4, d->me, LV__MACHINE_ID, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    *cnt = sqlite3_column_int64(st, 0);
+    *mine = sqlite3_column_int64(st, 1) != 0;
+  }
+  sqlite3_reset(st);
+  return rc == SQLITE_ROW ? LV_OK : st_of(rc);
 }
 
 /* One license, by the policy of docs/protocol.md. */
-static lv_status decide_one(sqlite3 *db, lv__decide *d, const lv__item *it, lv__result *r) {
-  const uint8_t *lid = it->ref.lid;
+static lv_status decide_one(sqlite3 *db, lv__decide *d, bool any_revoked, const lv__item *it,
+                            lv__result *r) {
   int64_t since = d->period_days ? d->now - (int64_t)d->period_days * 86400 : INT64_MIN, cnt = 0;
-  lv_status rc;
-  memcpy(r->lid, lid, LV_LID_LEN);
-  if (revoked(db, "kid", it->ref.kid) || revoked(db, "lid", lid) ||
-      revoked(db, "machine", it->ref.machine_id) || revoked(db, "machine", d->me)) {
+  bool mine = false;
+  memcpy(r->lid, it->ref.lid, LV_LID_LEN);
+  if (any_revoked && (revoked(db, "kid", it->ref.kid) || revoked(db, "lid", it->ref.lid) ||
+                      revoked(db, "machine", it->ref.machine_id) || revoked(db, "machine", d->me))) {
     r->outcome = LV__OUT_REVOKED;
     return LV_OK;
   }
-  /* the computer it was issued to holds it from the start */
-  if (!d->dry_run &&
-      (rc = run_sql(db, "INSERT OR IGNORE INTO holders(lid, machine, granted_at, original)"
-                        " VALUES(?1, ?2, ?3, 1)",
-                    lid, 16, it->ref.machine_id, 16, d->now)) < 0)
-    return rc;
-  bool mine = one_int(db, "SELECT 1 FROM holders WHERE lid = ?1 AND machine = ?2", lid, 16, d->me,
-                      16, 0, NULL) == LV_OK ||
-              !memcmp(d->me, it->ref.machine_id, LV__MACHINE_ID);
-  if ((rc = one_int(db,
-                    "SELECT count(*) FROM holders WHERE lid = ?1 AND machine != ?2"
-                    " AND (original = 1 OR granted_at >= ?3)",
-                    lid, 16, it->ref.machine_id, 16, since, &cnt)) < 0)
-    return rc;
-  cnt += 1; /* the original computer always counts */
+  lv_status rc = holders(db, d, it, since, &cnt, &mine);
+  if (rc < 0) return rc;
+  cnt += 1; /* the computer it was issued to always counts */
+  /* that computer, or one already granted (even before the window) */
+  mine |= !memcmp(d->me, it->ref.machine_id, LV__MACHINE_ID);
   if (mine) {
     r->outcome = LV__OUT_ALREADY;
     r->left = cnt < d->max_computers ? (uint32_t)(d->max_computers - cnt) : 0;
@@ -122,10 +181,8 @@ static lv_status decide_one(sqlite3 *db, lv__decide *d, const lv__item *it, lv__
   r->outcome = LV__OUT_RESTORE;
   r->left = (uint32_t)(d->max_computers - cnt - 1);
   if (d->dry_run) return LV_OK;
-  /* a holder that fell out of the window is granted again (re-dated) */
-  return run_sql(db, "INSERT OR REPLACE INTO holders(lid, machine, granted_at, original)"
-                     " VALUES(?1, ?2, ?3, 0)",
-                 lid, 16, d->me, 16, d->now);
+  /* a holder outside the window is granted again (re-dated) */
+  return run_sql(db, q_grant, it->ref.lid, LV_LID_LEN, d->me, LV__MACHINE_ID, d->now);
 }
 
 static lv_status stored_answer(sqlite3 *db, lv__decide *d) {
@@ -151,8 +208,10 @@ static lv_status do_decide(sqlite3 *db, lv__decide *d) {
   lv_status rc = d->dry_run ? LV_E_NOT_FOUND : stored_answer(db, d);
   if (rc != LV_E_NOT_FOUND) return rc;
   bool limit = false;
+  int64_t nrev = 0;
+  if ((rc = one_int(db, "SELECT count(*) FROM revoked", NULL, 0, NULL, 0, 0, &nrev)) < 0) return rc;
   for (size_t i = 0; i < d->n; i++) {
-    if ((rc = decide_one(db, d, &d->items[i], &d->res[i])) < 0) return rc;
+    if ((rc = decide_one(db, d, nrev > 0, &d->items[i], &d->res[i])) < 0) return rc;
     limit |= d->res[i].outcome == LV__OUT_LIMIT;
   }
   if ((rc = d->answer(d->ctx, d->res, d->n, limit, d->body)) < 0) return rc;
@@ -272,6 +331,7 @@ static void *writer(void *arg) {
     pthread_cond_broadcast(&s->cv_done);
   }
   pthread_mutex_unlock(&s->mu);
+  cache_drop(s->db); /* on the thread that owns the statements */
   return NULL;
 }
 
