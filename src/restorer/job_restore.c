@@ -35,7 +35,7 @@ typedef struct rjob {
   lv_store *st;
   lv__client *cl;
   uint8_t akey[LV__KEY]; /* protects what the service hands us */
-  slot *s;
+  slot *s;     /* two halves of 2 x BATCH: one asked, one read ahead */
   lv__item *items;
   sqlite3_stmt *ins;
   uint64_t seen, granted, refused, present;
@@ -92,18 +92,17 @@ static lv_status open_set(rjob *r, uint8_t key[LV__KEY]) {
   return rc;
 }
 
-/* Reads up to BATCH entries and checks their signatures. */
-static lv_status read_batch(rjob *r, lv__set_reader *rd, size_t *n, bool *end) {
+/* Reads up to BATCH entries into sl (signatures are checked apart). */
+static lv_status read_batch(rjob *r, lv__set_reader *rd, slot *slots, size_t *n, bool *end) {
   lv__entry e;
-  lv_status rc;
   *n = 0;
-  while (*n < BATCH) {
-    if ((rc = lv__set_reader_next(rd, &e)) < 0) return LV_E_BACKUP_CORRUPT;
+  while (*n < BATCH && !*end) {
+    if (lv__set_reader_next(rd, &e) < 0) return LV_E_BACKUP_CORRUPT;
     if (!e.rec) {
       *end = true;
       break;
     }
-    slot *sl = &r->s[(*n)++];
+    slot *sl = &slots[(*n)++];
     memcpy(sl->rec, e.rec, e.len);
     sl->len = e.len;
     sl->plays = e.plays_used;
@@ -113,11 +112,12 @@ static lv_status read_batch(rjob *r, lv__set_reader *rd, size_t *n, bool *end) {
     sl->issuer_pk = issuer_pk(r->m, sl->lic.issuer_id);
     sl->present = !(r->j->flags & LV_RESTORE_DRY_RUN) && lv__store_has_lid(r->st, sl->lic.lid);
   }
-  lv__par par;
-  lv__par_start(&par, lv__par_threads(), *n, verify_one, r->s);
-  lv__par_join(&par);
-  for (size_t i = 0; i < *n; i++)
-    if (r->s[i].rc < 0) return LV_E_BACKUP_CORRUPT; /* a license the issuer did not sign */
+  return LV_OK;
+}
+
+static lv_status verified(const slot *slots, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (slots[i].rc < 0) return LV_E_BACKUP_CORRUPT; /* a license its issuer did not sign */
   return LV_OK;
 }
 
@@ -157,20 +157,22 @@ static lv_status take(rjob *r, slot **asked, const lv__restore_resp *a, const ui
   return LV_OK;
 }
 
-static lv_status ask(rjob *r, size_t n) {
+/* Asks the service about the licenses in slots; *a gets its answer and
+ * asked[] the slots asked about, in order (those already here are not). */
+static lv_status ask(rjob *r, slot *slots, size_t n, lv__restore_resp *a, slot **asked,
+                     uint8_t **pads_out) {
   lv__restore_req q;
-  lv__restore_resp a;
   lv__buf body, ans;
-  slot *asked[BATCH];
   uint8_t hash[LV__HASH];
   memset(&q, 0, sizeof q);
-  memset(&a, 0, sizeof a);
+  memset(a, 0, sizeof *a);
+  *pads_out = NULL;
   head(r, &q.h);
   q.dry_run = r->j->flags & LV_RESTORE_DRY_RUN;
   memcpy(q.sealed_secret, r->m->sealed_secret, LV__SEALED_SECRET);
   q.items = r->items;
   for (size_t i = 0; i < n; i++) {
-    slot *sl = &r->s[i];
+    slot *sl = &slots[i];
     if (sl->present) { /* nothing to ask: it is here already, as it is */
       r->present++;
       license_event(r, sl, LV_OUTCOME_PRESENT, 0);
@@ -187,27 +189,24 @@ static lv_status ask(rjob *r, size_t n) {
   uint8_t *pads = NULL;
   lv_status rc = lv__restore_req_format(&body, &q);
   if (rc == LV_OK) rc = lv__client_post(r->cl, LV__PATH_RESTORE, &body, &ans, NULL);
-  if (rc == LV_OK && lv__restore_resp_parse(&a, ans.data, ans.len) < 0) rc = LV_E_BAD_NET_RESP;
+  if (rc == LV_OK && lv__restore_resp_parse(a, ans.data, ans.len) < 0) rc = LV_E_BAD_NET_RESP;
   if (rc == LV_OK) {
     lv__proto_hash(hash, body.data, body.len);
-    if (memcmp(hash, a.req_hash, LV__HASH) || a.n != q.n) rc = LV_E_BAD_NET_RESP;
-    for (size_t i = 0; rc == LV_OK && i < a.n; i++)
-      if (memcmp(a.items[i].lid, q.items[i].ref.lid, LV_LID_LEN)) rc = LV_E_BAD_NET_RESP;
+    if (memcmp(hash, a->req_hash, LV__HASH) || a->n != q.n) rc = LV_E_BAD_NET_RESP;
+    for (size_t i = 0; rc == LV_OK && i < a->n; i++)
+      if (memcmp(a->items[i].lid, q.items[i].ref.lid, LV_LID_LEN)) rc = LV_E_BAD_NET_RESP;
   }
-  if (rc == LV_OK && a.pads_len) {
-    if (!(pads = lv__malloc(a.pads_len))) rc = LV_E_NOMEM;
-    else if (lv__aead_open(pads, a.pads, a.pads_len, hash, LV__HASH, r->akey) < 0)
+  if (rc == LV_OK && a->pads_len) {
+    if (!(pads = lv__malloc(a->pads_len))) rc = LV_E_NOMEM;
+    else if (lv__aead_open(pads, a->pads, a->pads_len, hash, LV__HASH, r->akey) < 0)
       rc = LV_E_BAD_NET_RESP;
   } else if (rc == LV_OK && !q.dry_run) {
-    for (size_t i = 0; i < a.n; i++)
-      if (a.items[i].outcome <= LV__OUT_ALREADY) rc = LV_E_BAD_NET_RESP; /* granted, no pad */
+    for (size_t i = 0; i < a->n; i++)
+      if (a->items[i].outcome <= LV__OUT_ALREADY) rc = LV_E_BAD_NET_RESP; /* granted, no pad */
   }
-  if (rc == LV_OK) rc = take(r, asked, &a, pads);
-  if (rc == LV_OK && a.limit_url[0] && !r->limit_url[0])
-    memcpy(r->limit_url, a.limit_url, sizeof r->limit_url);
-  if (pads) lv__memzero(pads, a.pads_len);
-  free(pads);
-  lv__restore_resp_free(&a);
+  if (rc == LV_OK && a->limit_url[0] && !r->limit_url[0])
+    memcpy(r->limit_url, a->limit_url, sizeof r->limit_url);
+  *pads_out = pads;
   lv__buf_free(&body);
   lv__buf_free(&ans);
   return rc;
@@ -229,19 +228,50 @@ static lv_status individualize(rjob *r) {
   return rc;
 }
 
+/* Three things overlap: the service decides on batch k while the cores
+ * check its signatures; then batch k+1 is read and its check starts while
+ * this thread puts batch k into the store. */
 static lv_status stream(rjob *r, const uint8_t key[LV__KEY]) {
   lv__set_reader *rd;
+  lv__par par;
   bool end = false;
+  slot *cur = r->s, *next = r->s + BATCH;
+  size_t n = 0, nn = 0;
   lv_status rc = lv__set_reader_open(&rd, r->j->path, r->m, key);
   if (rc < 0) return LV_E_BACKUP_CORRUPT;
-  while (rc == LV_OK && !end) {
-    size_t n;
-    if ((rc = read_batch(r, rd, &n, &end)) < 0) break;
-    if ((rc = ask(r, n)) < 0) break;
+  rc = read_batch(r, rd, cur, &n, &end);
+  if (rc == LV_OK) lv__par_start(&par, lv__par_threads(), n, verify_one, cur);
+  while (rc == LV_OK && n) {
+    lv__restore_resp a;
+    slot *asked[BATCH];
+    uint8_t *pads = NULL;
+    rc = ask(r, cur, n, &a, asked, &pads);
+    lv__par_join(&par);
+    if (rc == LV_OK) rc = verified(cur, n);
+    nn = 0;
+    if (rc == LV_OK && !end) rc = read_batch(r, rd, next, &nn, &end);
+    if (rc == LV_OK) lv__par_start(&par, lv__par_threads(), nn, verify_one, next);
+    if (rc == LV_OK && a.n) rc = take(r, asked, &a, pads);
+    if (pads) lv__memzero(pads, a.pads_len);
+    free(pads);
+    lv__restore_resp_free(&a);
+    if (rc < 0) { /* the started check must end before its slots go */
+      if (nn) lv__par_join(&par);
+      break;
+    }
     r->seen += n;
     lv__job_progress(r->j, r->seen, r->m->licenses);
-    if (atomic_load(&r->j->r->cancel)) rc = LV_E_CANCELED;
+    if (atomic_load(&r->j->r->cancel)) {
+      lv__par_join(&par);
+      rc = LV_E_CANCELED;
+      break;
+    }
+    slot *t = cur;
+    cur = next;
+    next = t;
+    n = nn;
   }
+  if (rc == LV_OK) lv__par_join(&par); /* the empty last start */
   lv__set_reader_close(rd);
   return rc;
 }
@@ -285,12 +315,12 @@ lv_status lv__job_restore(lv__job *j, uint64_t *done, uint64_t *restricted) {
   r.j = j;
   r.m = j->man;
   r.st = j->store;
-  r.s = lv__calloc(BATCH, sizeof *r.s);
+  r.s = lv__calloc(2 * BATCH, sizeof *r.s);
   r.items = lv__calloc(BATCH, sizeof *r.items);
   lv_status rc = r.s && r.items ? run(&r) : LV_E_NOMEM;
   lv__client_free(r.cl);
   lv__memzero(r.akey, sizeof r.akey);
-  if (r.s) lv__memzero(r.s, BATCH * sizeof *r.s);
+  if (r.s) lv__memzero(r.s, 2 * BATCH * sizeof *r.s);
   free(r.s);
   free(r.items);
   *done = rc >= 0 ? r.granted + r.present : 0;

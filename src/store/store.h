@@ -28,6 +28,7 @@ struct lv_store {
   uint8_t sign_pk[LV__SIGN_PK];
   uint8_t box_pk[LV__BOX_PK];
   lv__store_secrets *sec;
+  sqlite3_stmt *has_lid; /* cached: asked once per license on restore */
 };
 
 /* ---- store_db.c ---- */

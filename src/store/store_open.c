@@ -41,6 +41,7 @@ char *lv_default_machine_file(void) {
 
 void lv_store_free(lv_store *s) {
   if (!s) return;
+  sqlite3_finalize(s->has_lid);
   if (s->db) sqlite3_close(s->db);
   if (s->sec) lv__secure_free(s->sec);
   free(s->dir);

@@ -33,12 +33,14 @@ lv_status lv__store_service_raw(lv_store *s, const char *url, const uint8_t id[L
 }
 
 bool lv__store_has_lid(lv_store *s, const uint8_t lid[LV_LID_LEN]) {
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM licenses WHERE lid = ?", -1, &st, NULL) != SQLITE_OK)
+  if (!s->has_lid &&
+      sqlite3_prepare_v3(s->db, "SELECT 1 FROM licenses WHERE lid = ?", -1,
+                         SQLITE_PREPARE_PERSISTENT, &s->has_lid, NULL) != SQLITE_OK)
     return false;
+  sqlite3_stmt *st = s->has_lid;
   sqlite3_bind_blob(st, 1, lid, LV_LID_LEN, SQLITE_STATIC);
   bool has = sqlite3_step(st) == SQLITE_ROW;
-  sqlite3_finalize(st);
+  sqlite3_reset(st);
   return has;
 }
 

@@ -1,0 +1,209 @@
+/* bench_restore.c - restore of N licenses (default 1,000,000) from a backup
+ * set through a licvaultd on loopback, beside its floor measured in the
+ * same run: N Ed25519 verifications spread over every core. Each phase runs
+ * in its own process, so its peak memory is its own; the service is a
+ * separate process too. Usage: bench_restore [N] [SCRATCH_DIR] */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/parallel.h"
+#include "crypto/keyfile.h"
+#include "licvault/licvault.h"
+#include "service/svc.h"
+
+static unsigned long long n_lic = 1000000;
+static char dir[4096], path[8][4300], url[128];
+enum { STORE_A, MACH_A, STORE_B, MACH_B, SVC, ISS, USB, LIC };
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+typedef struct result {
+  double secs;
+  long maxrss_kb;
+} result;
+
+static result run(int (*fn)(void)) {
+  result r = {0, 0};
+  struct rusage ru;
+  int st;
+  double t0 = now();
+  pid_t pid = fork();
+  if (pid == 0) _exit(fn());
+  if (pid < 0 || wait4(pid, &st, 0, &ru) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) {
+    fprintf(stderr, "bench_restore: a phase failed\n");
+    exit(1);
+  }
+  r.secs = now() - t0;
+  r.maxrss_kb = ru.ru_maxrss;
+  return r;
+}
+
+/* ---- the service, in a process of its own ---- */
+static int svc_pipe[2];
+static pid_t service(void) {
+  if (pipe(svc_pipe) < 0) return -1;
+  pid_t pid = fork();
+  if (pid != 0) return pid;
+  static lv__svc s;
+  char db[4400], line[64];
+  snprintf(db, sizeof db, "%s/service.db", dir);
+  lv__svc_opts o = {.db = db, .key_dir = path[SVC], .listen = "127.0.0.1:0", .quiet = true};
+  lv__http *h;
+  uint16_t port = 0;
+  if (lv__svc_init(&s, &o) || lv__http_start(&h, &s, &port)) _exit(1);
+  snprintf(s.public_url, sizeof s.public_url, "http://127.0.0.1:%u", port);
+  int n = snprintf(line, sizeof line, "%u\n", port);
+  if (write(svc_pipe[1], line, (size_t)n) != n) _exit(1);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  int sig;
+  sigwait(&set, &sig);
+  lv__http_stop(h);
+  lv__svc_fini(&s);
+  _exit(0);
+}
+
+/* ---- phases ---- */
+static int phase_setup(void) {
+  lv_store *s;
+  lv_issuer *iss;
+  lv_licfile_writer *w;
+  lv_rights r;
+  char pub[4400], key[4400], id[4400], spub[4400];
+  snprintf(pub, sizeof pub, "%s/issuer.pub", path[ISS]);
+  snprintf(key, sizeof key, "%s/issuer.key", path[ISS]);
+  snprintf(id, sizeof id, "%s/a.id", dir);
+  snprintf(spub, sizeof spub, "%s/service.pub", path[SVC]);
+  const char *trust[1] = {pub};
+  lv_init_opts o = {url, spub, trust, 1};
+  if (lv_issuer_keygen(path[ISS], NULL) || lv_store_create(&s, path[STORE_A], path[MACH_A], &o) ||
+      lv_store_export_identity(s, id))
+    return 1;
+  lv_rights_init(&r);
+  r.flags |= LV_RIGHT_BACKUP_RESTORE;
+  if (lv_issuer_open(&iss, key) || lv_licfile_create(&w, iss, id, path[LIC])) return 1;
+  for (unsigned long long i = 0; i < n_lic; i++)
+    if (lv_licfile_add(w, NULL, "Benchmark title", &r, NULL)) return 1;
+  if (lv_licfile_commit(w) || lv_store_import(s, path[LIC], NULL, NULL, NULL)) return 1;
+  lv_issuer_free(iss);
+  lv_store_free(s);
+  return 0;
+}
+
+typedef struct waiter {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int ended;
+  lv_status st;
+  uint64_t done;
+} waiter;
+
+static void on_event(const lv_event *ev, void *ctx) {
+  waiter *w = ctx;
+  if (ev->type != LV_EV_END) return;
+  pthread_mutex_lock(&w->mu);
+  w->ended = 1;
+  w->st = ev->status;
+  w->done = ev->done;
+  pthread_cond_signal(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+}
+
+static int operation(int restore) {
+  lv_restorer *r;
+  waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, LV_OK, 0};
+  if (lv_restorer_create(&r)) return 1;
+  lv_restorer_set_prop(r, LV_PROP_STORE_PATH, path[restore ? STORE_B : STORE_A]);
+  lv_restorer_set_prop(r, LV_PROP_MACHINE_PATH, path[restore ? MACH_B : MACH_A]);
+  lv_restorer_set_prop(r, restore ? LV_PROP_RESTORE_PATH : LV_PROP_BACKUP_PATH, path[USB]);
+  lv_status rc = restore ? lv_restorer_restore(r, LV_RESTORE_INDIVIDUALIZE, on_event, &w)
+                         : lv_restorer_backup(r, 0, on_event, &w);
+  if (rc) {
+    fprintf(stderr, "bench_restore: %s\n", lv_status_str(rc));
+    return 1;
+  }
+  pthread_mutex_lock(&w.mu);
+  while (!w.ended) pthread_cond_wait(&w.cv, &w.mu);
+  pthread_mutex_unlock(&w.mu);
+  lv_restorer_free(r);
+  if (w.st != LV_OK || w.done != n_lic) {
+    fprintf(stderr, "bench_restore: ended %s with %llu\n", lv_status_str(w.st),
+            (unsigned long long)w.done);
+    return 1;
+  }
+  return 0;
+}
+static int phase_backup(void) { return operation(0); }
+static int phase_restore(void) { return operation(1); }
+
+static uint8_t vmsg[281], vsig[64], vpk[32];
+static void verify_one(void *ctx, size_t i) {
+  (void)i;
+  if (lv__sign_verify(vsig, vmsg, sizeof vmsg, vpk) != LV_OK) *(int *)ctx = 1;
+}
+static int phase_floor(void) {
+  uint8_t sk[64];
+  int bad = 0;
+  lv__par p;
+  lv__crypto_init();
+  lv__random(vmsg, sizeof vmsg);
+  lv__sign_keypair(vpk, sk);
+  lv__sign(vsig, vmsg, sizeof vmsg, sk);
+  lv__par_start(&p, lv__par_threads(), (size_t)n_lic, verify_one, &bad);
+  lv__par_join(&p);
+  return bad;
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1) n_lic = strtoull(argv[1], NULL, 10);
+  snprintf(dir, sizeof dir, "%s/lvrestore.XXXXXX", argc > 2 ? argv[2] : "/tmp");
+  if (!n_lic || !mkdtemp(dir)) return 2;
+  static const char *const names[8] = {"a-store", "a.key", "b-store", "b.key",
+                                       "svc", "iss", "usb", "all.lic"};
+  for (int i = 0; i < 8; i++) snprintf(path[i], sizeof path[i], "%s/%s", dir, names[i]);
+  lv__keyfile k;
+  if (lv__keyfile_generate(&k, LV__KEY_SERVICE) || lv__keyfile_save_pair(&k, path[SVC], "service"))
+    return 1;
+  lv__keyfile_wipe(&k);
+  pid_t svc = service(); /* before any thread exists here */
+  char line[64] = {0};
+  if (svc < 0 || read(svc_pipe[0], line, sizeof line - 1) <= 0) return 1;
+  snprintf(url, sizeof url, "http://127.0.0.1:%u", (unsigned)strtoul(line, NULL, 10));
+  fprintf(stderr, "bench_restore: setting up %llu licenses (issue, import, backup)...\n", n_lic);
+  run(phase_setup);
+  result bk = run(phase_backup);
+  result fl = run(phase_floor);
+  result rs = run(phase_restore);
+  kill(svc, SIGTERM);
+  waitpid(svc, NULL, 0);
+  printf("| %-36s | %9s | %9s | %11s | %9s | %6s |\n", "operation", "licenses", "time", "rate",
+         "peak RSS", "ratio");
+  printf("|--------------------------------------|-----------|-----------|-------------|-----------|--------|\n");
+  printf("| %-36s | %9llu | %7.2f s | %9.0f/s | %5.1f MiB | %6s |\n",
+         "floor: Ed25519 verify, all cores", n_lic, fl.secs, (double)n_lic / fl.secs,
+         (double)fl.maxrss_kb / 1024, "-");
+  printf("| %-36s | %9llu | %7.2f s | %9.0f/s | %5.1f MiB | %5.2fx |\n",
+         "restore via licvaultd (new computer)", n_lic, rs.secs, (double)n_lic / rs.secs,
+         (double)rs.maxrss_kb / 1024, rs.secs / fl.secs);
+  printf("| %-36s | %9llu | %7.2f s | %9.0f/s | %5.1f MiB | %6s |\n", "(backup, for reference)",
+         n_lic, bk.secs, (double)n_lic / bk.secs, (double)bk.maxrss_kb / 1024, "-");
+  printf("cores: %u; the service ran on the same machine; scratch %s (removed)\n",
+         lv__par_threads(), dir);
+  char cmd[4200];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  return system(cmd) != 0;
+}
