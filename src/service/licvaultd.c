@@ -101,7 +101,7 @@ static int serve(int argc, char **argv) {
     default: return usage(stderr, 2);
     }
     if (!ok) {
-      fprintf(stderr, "licvaultd: bad value for --%s: %s\n", o[optind > 0 ? 0 : 0].name, optarg);
+      fprintf(stderr, "licvaultd: bad value '%s'\n", optarg);
       return 2;
     }
   }
