@@ -138,7 +138,8 @@ lv_status lv__client_post(lv__client *c, const char *path, const lv__buf *body, 
     rc = attempt(c, url, sig, body, answer, &status);
     if (rc != LV_E_SERVICE_UNAVAILABLE) break;
     /* the same request again after a pause: the service answers it once */
-    struct timespec ts = {0, (200L << t) * 1000000L};
+    long ms = 200L << t; /* 0.2, 0.4, 0.8, 1.6 s */
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
     if (c->cancel && atomic_load(c->cancel)) {
       rc = LV_E_CANCELED;

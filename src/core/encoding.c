@@ -125,3 +125,64 @@ bool lv__utf8_valid_text(const uint8_t *s, size_t n) {
   }
   return true;
 }
+
+lv_status lv__utf16_to_utf8(char *out, size_t cap, size_t *len, const uint16_t *in, size_t n) {
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t c = in[i];
+    if (c == 0) return LV_E_INVALID_ARG;
+    if (c >= 0xD800 && c <= 0xDBFF) { /* a high surrogate wants its low one */
+      if (i + 1 >= n || in[i + 1] < 0xDC00 || in[i + 1] > 0xDFFF) return LV_E_INVALID_ARG;
+      c = 0x10000 + ((c - 0xD800) << 10) + (in[++i] - 0xDC00u);
+    } else if (c >= 0xDC00 && c <= 0xDFFF) {
+      return LV_E_INVALID_ARG;
+    }
+    uint8_t t[4];
+    size_t k;
+    if (c < 0x80) t[0] = (uint8_t)c, k = 1;
+    else if (c < 0x800) t[0] = (uint8_t)(0xC0 | c >> 6), t[1] = (uint8_t)(0x80 | (c & 63)), k = 2;
+    else if (c < 0x10000)
+      t[0] = (uint8_t)(0xE0 | c >> 12), t[1] = (uint8_t)(0x80 | ((c >> 6) & 63)),
+      t[2] = (uint8_t)(0x80 | (c & 63)), k = 3;
+    else
+      t[0] = (uint8_t)(0xF0 | c >> 18), t[1] = (uint8_t)(0x80 | ((c >> 12) & 63)),
+      t[2] = (uint8_t)(0x80 | ((c >> 6) & 63)), t[3] = (uint8_t)(0x80 | (c & 63)), k = 4;
+    if (cap - o < k + 1) return LV_E_TOO_LARGE;
+    memcpy(out + o, t, k);
+    o += k;
+  }
+  if (cap < o + 1) return LV_E_TOO_LARGE;
+  out[o] = '\0';
+  if (len) *len = o;
+  return LV_OK;
+}
+
+lv_status lv__utf8_to_utf16(uint16_t *out, size_t cap, size_t *len, const char *in) {
+  const uint8_t *s = (const uint8_t *)in;
+  size_t o = 0, n = strlen(in);
+  for (size_t i = 0; i < n;) {
+    uint32_t c = s[i];
+    size_t k = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (!k || n - i < k) return LV_E_INVALID_ARG;
+    if (k > 1) c &= 0x3Fu >> (k - 1);
+    for (size_t j = 1; j < k; j++) {
+      if ((s[i + j] & 0xC0) != 0x80) return LV_E_INVALID_ARG;
+      c = c << 6 | (s[i + j] & 63);
+    }
+    static const uint32_t minv[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (c < minv[k] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return LV_E_INVALID_ARG;
+    i += k;
+    size_t units = c >= 0x10000 ? 2 : 1;
+    if (cap - o < units + 1) return LV_E_TOO_LARGE;
+    if (units == 2) {
+      out[o++] = (uint16_t)(0xD800 + ((c - 0x10000) >> 10));
+      out[o++] = (uint16_t)(0xDC00 + ((c - 0x10000) & 0x3FF));
+    } else {
+      out[o++] = (uint16_t)c;
+    }
+  }
+  if (cap < o + 1) return LV_E_TOO_LARGE;
+  out[o] = 0;
+  if (len) *len = o;
+  return LV_OK;
+}

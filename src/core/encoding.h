@@ -29,4 +29,12 @@ lv_status lv__hex_decode(uint8_t *out, size_t outlen, const char *in, size_t inl
  * that a title printed on a terminal cannot drive it. */
 bool lv__utf8_valid_text(const uint8_t *s, size_t n);
 
+/* UTF-16 (host order units) <-> UTF-8. lv__utf16_to_utf8 converts n units
+ * (no NUL among them) into out (cap bytes, NUL added); lv__utf8_to_utf16
+ * converts a NUL-terminated string into out (cap units, NUL added). Both
+ * refuse unpaired surrogates and invalid input (LV_E_INVALID_ARG) and a
+ * small buffer (LV_E_TOO_LARGE); *len gets the length without the NUL. */
+lv_status lv__utf16_to_utf8(char *out, size_t cap, size_t *len, const uint16_t *in, size_t n);
+lv_status lv__utf8_to_utf16(uint16_t *out, size_t cap, size_t *len, const char *in);
+
 #endif

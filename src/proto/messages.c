@@ -64,6 +64,12 @@ static bool keys_only(json_t *o, const char *const *req, const char *const *opt)
   return have == want + extra;
 }
 
+/* Adds v under k; a NULL v (an allocation that failed) or a failed add
+ * clears *ok, so a message is never formatted with a field missing. */
+static void put(json_t *o, const char *k, json_t *v, bool *ok) {
+  if (!o || !v || json_object_set_new(o, k, v) < 0) *ok = false;
+}
+
 static json_t *load(const void *body, size_t n) {
   if (!body || n == 0 || n > LV__BODY_MAX) return NULL;
   json_error_t err;
@@ -119,13 +125,17 @@ static bool head_parse(json_t *o, lv__req_head *h, const char *type) {
 
 lv_status lv__open_req_format(lv__buf *b, const lv__open_req *m) {
   json_t *j = head_json(&m->h, "open");
-  if (j)
-    json_object_set_new(
-        j, "set",
-        json_pack("{s:o,s:o,s:i,s:I,s:o}", "sealed_secret",
-                  b64j(m->sealed_secret, LV__SEALED_SECRET), "source_machine",
-                  hexj(m->source_machine, LV__MACHINE_ID), "generation", (int)m->generation,
-                  "licenses", (json_int_t)m->licenses, "service_id", hexj(m->service_id, LV__KEYID)));
+  bool ok = j != NULL;
+  put(j, "set",
+      json_pack("{s:o,s:o,s:i,s:I,s:o}", "sealed_secret", b64j(m->sealed_secret, LV__SEALED_SECRET),
+                "source_machine", hexj(m->source_machine, LV__MACHINE_ID), "generation",
+                (int)m->generation, "licenses", (json_int_t)m->licenses, "service_id",
+                hexj(m->service_id, LV__KEYID)),
+      &ok);
+  if (!ok) {
+    json_decref(j);
+    return LV_E_NOMEM;
+  }
   return dump(b, j);
 }
 
@@ -184,16 +194,22 @@ lv_status lv__restore_req_format(lv__buf *b, const lv__restore_req *m) {
                           b64j(it->ref.kid, LV_KID_LEN), "machine",
                           hexj(it->ref.machine_id, LV__MACHINE_ID), "issuer",
                           hexj(it->ref.issuer_id, LV__KEYID));
-    if (x && it->title[0]) json_object_set_new(x, "title", json_string(it->title));
-    if (!x || json_array_append_new(items, x) < 0) {
+    bool ok = x != NULL;
+    if (it->title[0]) put(x, "title", json_string(it->title), &ok);
+    if (!ok || json_array_append_new(items, x) < 0) {
       json_decref(j);
       json_decref(items);
       return LV_E_NOMEM;
     }
   }
-  json_object_set_new(j, "dry_run", json_boolean(m->dry_run));
-  json_object_set_new(j, "sealed_secret", b64j(m->sealed_secret, LV__SEALED_SECRET));
-  json_object_set_new(j, "items", items);
+  bool ok = true;
+  put(j, "dry_run", json_boolean(m->dry_run), &ok);
+  put(j, "sealed_secret", b64j(m->sealed_secret, LV__SEALED_SECRET), &ok);
+  put(j, "items", items, &ok);
+  if (!ok) {
+    json_decref(j);
+    return LV_E_NOMEM;
+  }
   return dump(b, j);
 }
 
@@ -253,15 +269,26 @@ const char *lv__outcome_name(lv__outcome o) {
 
 lv_status lv__restore_resp_format(lv__buf *b, const lv__restore_resp *m) {
   json_t *items = json_array();
-  for (size_t i = 0; items && i < m->n; i++)
-    json_array_append_new(items, json_pack("{s:o,s:s,s:I}", "lid", hexj(m->items[i].lid, LV_LID_LEN),
-                                           "outcome", lv__outcome_name(m->items[i].outcome),
-                                           "left", (json_int_t)m->items[i].left));
+  bool ok = items != NULL;
+  for (size_t i = 0; ok && i < m->n; i++) {
+    json_t *x = json_pack("{s:o,s:s,s:I}", "lid", hexj(m->items[i].lid, LV_LID_LEN), "outcome",
+                          lv__outcome_name(m->items[i].outcome), "left",
+                          (json_int_t)m->items[i].left);
+    ok = x && json_array_append_new(items, x) == 0;
+  }
+  if (!ok) {
+    json_decref(items);
+    return LV_E_NOMEM;
+  }
+  /* json_pack takes "o" references, also when it fails (jansson >= 2.11) */
   json_t *j = json_pack("{s:i,s:o,s:o}", "v", LV__PROTO_VERSION, "request",
                         hexj(m->req_hash, LV__HASH), "items", items);
-  if (j) {
-    json_object_set_new(j, "pads", m->pads_len ? b64j(m->pads, m->pads_len) : json_null());
-    json_object_set_new(j, "limit_url", m->limit_url[0] ? json_string(m->limit_url) : json_null());
+  ok = j != NULL;
+  put(j, "pads", m->pads_len ? b64j(m->pads, m->pads_len) : json_null(), &ok);
+  put(j, "limit_url", m->limit_url[0] ? json_string(m->limit_url) : json_null(), &ok);
+  if (!ok) {
+    json_decref(j);
+    return LV_E_NOMEM;
   }
   return dump(b, j);
 }

@@ -135,11 +135,11 @@ static const char q_holders[] =
 static const char q_grant[] =
     "INSERT OR REPLACE INTO holders(lid, machine, granted_at, original) VALUES(?1, ?2, ?3, 0)";
 
-static lv_status holders(sqlite3 *db, lv__decide *d, const lv__item *it, int64_t since,
-                         int64_t *cnt, bool *mine) {
+static lv_status holders(sqlite3 *db, lv__decide *d, const lv__item *it, const uint8_t *key,
+                         int64_t since, int64_t *cnt, bool *mine) {
   sqlite3_stmt *st = stmt(db, q_holders);
   if (!st) return LV_E_IO;
-  sqlite3_bind_blob(st, 1, it->ref.lid, LV_LID_LEN, SQLITE_STATIC);
+  sqlite3_bind_blob(st, 1, key, LV__HASH, SQLITE_STATIC);
   sqlite3_bind_blob(st, 2, it->ref.machine_id, LV__MACHINE_ID, SQLITE_STATIC);
   sqlite3_bind_int64(st, 3, since);
   sqlite3_bind_blob(st, 4, d->me, LV__MACHINE_ID, SQLITE_STATIC);
@@ -150,6 +150,13 @@ static lv_status holders(sqlite3 *db, lv__decide *d, const lv__item *it, int64_t
   }
   sqlite3_reset(st);
   return rc == SQLITE_ROW ? LV_OK : st_of(rc);
+}
+
+/* The key a license is counted under: its whole claimed identity, not its
+ * LID alone. A request that lies about the identity is counted apart (and
+ * gets a useless pad), so a lie cannot free or take a place of the truth. */
+static void license_key(uint8_t out[LV__HASH], const lv__item *it) {
+  lv__hash(out, &it->ref, sizeof it->ref);
 }
 
 /* One license, by the policy of docs/protocol.md. */
@@ -163,10 +170,13 @@ static lv_status decide_one(sqlite3 *db, lv__decide *d, bool any_revoked, const 
     r->outcome = LV__OUT_REVOKED;
     return LV_OK;
   }
-  lv_status rc = holders(db, d, it, since, &cnt, &mine);
+  uint8_t key[LV__HASH];
+  license_key(key, it);
+  lv_status rc = holders(db, d, it, key, since, &cnt, &mine);
   if (rc < 0) return rc;
   cnt += 1; /* the computer it was issued to always counts */
-  /* that computer, or one already granted (even before the window) */
+  /* that computer, or one granted before: free again, even once its grant
+   * has left the window (the window only limits new computers) */
   mine |= !memcmp(d->me, it->ref.machine_id, LV__MACHINE_ID);
   if (mine) {
     r->outcome = LV__OUT_ALREADY;
@@ -181,8 +191,7 @@ static lv_status decide_one(sqlite3 *db, lv__decide *d, bool any_revoked, const 
   r->outcome = LV__OUT_RESTORE;
   r->left = (uint32_t)(d->max_computers - cnt - 1);
   if (d->dry_run) return LV_OK;
-  /* a holder outside the window is granted again (re-dated) */
-  return run_sql(db, q_grant, it->ref.lid, LV_LID_LEN, d->me, LV__MACHINE_ID, d->now);
+  return run_sql(db, q_grant, key, LV__HASH, d->me, LV__MACHINE_ID, d->now);
 }
 
 static lv_status stored_answer(sqlite3 *db, lv__decide *d) {
@@ -205,7 +214,8 @@ static lv_status stored_answer(sqlite3 *db, lv__decide *d) {
 }
 
 static lv_status do_decide(sqlite3 *db, lv__decide *d) {
-  lv_status rc = d->dry_run ? LV_E_NOT_FOUND : stored_answer(db, d);
+  /* a dry run is not stored, but may not reuse another request's id */
+  lv_status rc = stored_answer(db, d);
   if (rc != LV_E_NOT_FOUND) return rc;
   bool limit = false;
   int64_t nrev = 0;
@@ -406,6 +416,8 @@ static const char schema[] =
     "INSERT OR IGNORE INTO meta VALUES('schema', 1);"
     "CREATE TABLE IF NOT EXISTS machines(id BLOB PRIMARY KEY, sign_pk BLOB NOT NULL,"
     "  first_seen INTEGER NOT NULL) WITHOUT ROWID;"
+    /* lid: the license's key, BLAKE2b of its whole identity (see
+     * license_key); original: always 0 (the issue computer is implied) */
     "CREATE TABLE IF NOT EXISTS holders(lid BLOB NOT NULL, machine BLOB NOT NULL,"
     "  granted_at INTEGER NOT NULL, original INTEGER NOT NULL,"
     "  PRIMARY KEY(lid, machine)) WITHOUT ROWID;"

@@ -38,6 +38,9 @@ void lv__svc_fini(lv__svc *s) {
   lv__keyfile_wipe(&s->key);
 }
 
+static void error_answer(lv__svc *s, lv__answer *a, lv_status rc, const uint8_t hash[LV__HASH],
+                         const char *msg);
+
 static unsigned http_status(lv_status rc) {
   switch (rc) {
   case LV_E_BAD_NET_RESP:
@@ -58,6 +61,11 @@ static unsigned http_status(lv_status rc) {
 
 static void sign_answer(lv__svc *s, lv__answer *a) {
   lv__proto_sign_answer(a->sig, a->status, a->body.data, a->body.len, s->key.sign_sk);
+}
+
+void lv__svc_error(lv__svc *s, lv__answer *a, lv_status rc, const char *msg) {
+  atomic_fetch_add(&s->m.requests, 1);
+  error_answer(s, a, rc, NULL, msg);
 }
 
 static void error_answer(lv__svc *s, lv__answer *a, lv_status rc, const uint8_t hash[LV__HASH],
@@ -327,7 +335,8 @@ void lv__svc_handle(lv__svc *s, const char *method, const char *path, const uint
   atomic_fetch_add(&s->m.requests, 1);
   a->sig[0] = '\0';
   bool post = !strcmp(method, "POST"), get = !strcmp(method, "GET");
-  if (post && !strcmp(path, LV__PATH_OPEN)) on_open(s, body, n, sig, a);
+  if (n > LV__BODY_MAX) error_answer(s, a, LV_E_TOO_LARGE, NULL, "the request body is larger than 4 MiB");
+  else if (post && !strcmp(path, LV__PATH_OPEN)) on_open(s, body, n, sig, a);
   else if (post && !strcmp(path, LV__PATH_RESTORE)) on_restore(s, body, n, sig, a);
   else if (get && !strcmp(path, "/healthz")) text(a, 200, "text/plain", "ok\n");
   else if (get && !strcmp(path, "/metrics")) on_metrics(s, a);

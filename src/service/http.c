@@ -53,9 +53,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   memset(&a, 0, sizeof a);
   lv__buf_init(&a.body, 16u << 20);
   if (r->too_large) {
-    a.status = 413;
-    a.ctype = "application/json";
-    lv__buf_put(&a.body, "{\"error\":\"LV_E_TOO_LARGE\"}", 26);
+    lv__svc_error(h->s, &a, LV_E_TOO_LARGE, "the request body is larger than 4 MiB");
   } else {
     const char *sig = MHD_lookup_connection_value(c, MHD_HEADER_KIND, LV__SIG_HEADER);
     lv__svc_handle(h->s, method, url, r->body.data, r->body.len, sig, &a);

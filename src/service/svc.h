@@ -53,6 +53,10 @@ void lv__svc_fini(lv__svc *s);
 void lv__svc_handle(lv__svc *s, const char *method, const char *path, const uint8_t *body,
                     size_t n, const char *sig, lv__answer *a);
 
+/* A signed error answer for a request the front refused itself (too
+ * large); counted like any other request. */
+void lv__svc_error(lv__svc *s, lv__answer *a, lv_status rc, const char *msg);
+
 /* HTTP front. */
 typedef struct lv__http lv__http;
 lv_status lv__http_start(lv__http **out, lv__svc *s, uint16_t *port);
