@@ -10,4 +10,6 @@
 #include "licvault/status.h"
 #include "licvault/store.h"
 
+/* The SDK-compatible API is separate: #include <licvault/wmsdk.h>. */
+
 #endif

@@ -12,15 +12,21 @@ DESTDIR="$work/dest" cmake --install "$build" --prefix "$prefix" > "$work/instal
 root="$work/dest$prefix"
 libdir=$(ls -d "$root"/lib*/ | head -n 1); libdir=${libdir%/}
 for f in include/licvault/licvault.h include/licvault/status.h include/licvault/store.h \
-         include/licvault/license.h bin/licvault share/man/man1/licvault.1; do
+         include/licvault/license.h include/licvault/wmsdk.h include/licvault/restorer.h \
+         bin/licvault bin/licvaultd share/man/man1/licvault.1 share/man/man8/licvaultd.8; do
   [ -e "$root/$f" ] || { echo "missing $f"; exit 1; }
 done
 [ -e "$libdir/pkgconfig/licvault.pc" ] || { echo "missing licvault.pc"; exit 1; }
 [ -e "$libdir/cmake/licvault/licvaultConfig.cmake" ] || { echo "missing CMake config"; exit 1; }
 # the exported symbols are the public API only
-if nm -D --defined-only "$libdir"/liblicvault.so | awk '{print $3}' | grep -v '^lv_' | grep -q .; then
-  echo "library exports non-lv_ symbols:"; nm -D --defined-only "$libdir"/liblicvault.so | awk '{print $3}' | grep -v '^lv_' | head; exit 1
+# (plus the SDK-compatible names of licvault/wmsdk.h)
+sdk='^(WMCreateBackupRestorer|IID_IUnknown|IID_IWMStatusCallback|IID_IWMLicenseBackup|IID_IWMLicenseRestore|IID_IWMBackupRestoreProps)$'
+if nm -D --defined-only "$libdir"/liblicvault.so | awk '{print $3}' | grep -v '^lv_' | grep -Ev "$sdk" | grep -q .; then
+  echo "library exports other symbols:"; nm -D --defined-only "$libdir"/liblicvault.so | awk '{print $3}' | grep -v '^lv_' | grep -Ev "$sdk" | head; exit 1
 fi
+for s in WMCreateBackupRestorer IID_IWMLicenseBackup; do
+  nm -D --defined-only "$libdir"/liblicvault.so | grep -q " $s\$" || { echo "$s not exported"; exit 1; }
+done
 # pkg-config: the .pc names the DESTDIR-less prefix; point it at the staged tree
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 cflags=$(pkg-config --define-variable=prefix="$root" --cflags licvault)
