@@ -67,7 +67,19 @@ static bool keys_only(json_t *o, const char *const *req, const char *const *opt)
 /* Adds v under k; a NULL v (an allocation that failed) or a failed add
  * clears *ok, so a message is never formatted with a field missing. */
 static void put(json_t *o, const char *k, json_t *v, bool *ok) {
-  if (!o || !v || json_object_set_new(o, k, v) < 0) *ok = false;
+  if (!o || !v) {
+    json_decref(v);
+    *ok = false;
+  } else if (json_object_set_new(o, k, v) < 0) { /* it took v, also on failure */
+    *ok = false;
+  }
+}
+
+/* Ends a built object: the object, or NULL (freed) when a field failed. */
+static json_t *done(json_t *o, bool ok) {
+  if (ok) return o;
+  json_decref(o);
+  return NULL;
 }
 
 static json_t *load(const void *body, size_t n) {
@@ -106,10 +118,17 @@ static bool type_is(json_t *o, const char *t) {
 static const char *const who_keys[] = {"id", "sign_public", "box_public", NULL};
 
 static json_t *head_json(const lv__req_head *h, const char *type) {
-  return json_pack("{s:i,s:s,s:o,s:I,s:{s:o,s:o,s:o}}", "v", LV__PROTO_VERSION, "type", type,
-                   "request_id", hexj(h->rid, LV__RID), "time", (json_int_t)h->time, "machine",
-                   "id", hexj(h->who.machine_id, LV__MACHINE_ID), "sign_public",
-                   b64j(h->who.sign_pk, LV__SIGN_PK), "box_public", b64j(h->who.box_pk, LV__BOX_PK));
+  json_t *o = json_object(), *w = json_object();
+  bool ok = o && w;
+  put(o, "v", json_integer(LV__PROTO_VERSION), &ok);
+  put(o, "type", json_string(type), &ok);
+  put(o, "request_id", hexj(h->rid, LV__RID), &ok);
+  put(o, "time", json_integer((json_int_t)h->time), &ok);
+  put(w, "id", hexj(h->who.machine_id, LV__MACHINE_ID), &ok);
+  put(w, "sign_public", b64j(h->who.sign_pk, LV__SIGN_PK), &ok);
+  put(w, "box_public", b64j(h->who.box_pk, LV__BOX_PK), &ok);
+  put(o, "machine", w, &ok);
+  return done(o, ok);
 }
 
 static bool head_parse(json_t *o, lv__req_head *h, const char *type) {
@@ -124,14 +143,14 @@ static bool head_parse(json_t *o, lv__req_head *h, const char *type) {
 /* ---- open ---- */
 
 lv_status lv__open_req_format(lv__buf *b, const lv__open_req *m) {
-  json_t *j = head_json(&m->h, "open");
+  json_t *j = head_json(&m->h, "open"), *set = json_object();
   bool ok = j != NULL;
-  put(j, "set",
-      json_pack("{s:o,s:o,s:i,s:I,s:o}", "sealed_secret", b64j(m->sealed_secret, LV__SEALED_SECRET),
-                "source_machine", hexj(m->source_machine, LV__MACHINE_ID), "generation",
-                (int)m->generation, "licenses", (json_int_t)m->licenses, "service_id",
-                hexj(m->service_id, LV__KEYID)),
-      &ok);
+  put(set, "sealed_secret", b64j(m->sealed_secret, LV__SEALED_SECRET), &ok);
+  put(set, "source_machine", hexj(m->source_machine, LV__MACHINE_ID), &ok);
+  put(set, "generation", json_integer((json_int_t)m->generation), &ok);
+  put(set, "licenses", json_integer((json_int_t)m->licenses), &ok);
+  put(set, "service_id", hexj(m->service_id, LV__KEYID), &ok);
+  put(j, "set", set, &ok);
   if (!ok) {
     json_decref(j);
     return LV_E_NOMEM;
@@ -160,9 +179,12 @@ lv_status lv__open_req_parse(lv__open_req *m, const void *body, size_t n) {
 }
 
 lv_status lv__open_resp_format(lv__buf *b, const lv__open_resp *m) {
-  return dump(b, json_pack("{s:i,s:o,s:o}", "v", LV__PROTO_VERSION, "request",
-                           hexj(m->req_hash, LV__HASH), "stream_key",
-                           b64j(m->stream_key, LV__SEALED_KEY)));
+  json_t *o = json_object();
+  bool ok = o != NULL;
+  put(o, "v", json_integer(LV__PROTO_VERSION), &ok);
+  put(o, "request", hexj(m->req_hash, LV__HASH), &ok);
+  put(o, "stream_key", b64j(m->stream_key, LV__SEALED_KEY), &ok);
+  return dump(b, done(o, ok));
 }
 
 lv_status lv__open_resp_parse(lv__open_resp *m, const void *body, size_t n) {
@@ -190,12 +212,14 @@ lv_status lv__restore_req_format(lv__buf *b, const lv__restore_req *m) {
   }
   for (size_t i = 0; i < m->n; i++) {
     const lv__item *it = &m->items[i];
-    json_t *x = json_pack("{s:o,s:o,s:o,s:o}", "lid", hexj(it->ref.lid, LV_LID_LEN), "kid",
-                          b64j(it->ref.kid, LV_KID_LEN), "machine",
-                          hexj(it->ref.machine_id, LV__MACHINE_ID), "issuer",
-                          hexj(it->ref.issuer_id, LV__KEYID));
+    json_t *x = json_object();
     bool ok = x != NULL;
+    put(x, "lid", hexj(it->ref.lid, LV_LID_LEN), &ok);
+    put(x, "kid", b64j(it->ref.kid, LV_KID_LEN), &ok);
+    put(x, "machine", hexj(it->ref.machine_id, LV__MACHINE_ID), &ok);
+    put(x, "issuer", hexj(it->ref.issuer_id, LV__KEYID), &ok);
     if (it->title[0]) put(x, "title", json_string(it->title), &ok);
+    if (!ok) json_decref(x);
     if (!ok || json_array_append_new(items, x) < 0) {
       json_decref(j);
       json_decref(items);
@@ -271,19 +295,17 @@ lv_status lv__restore_resp_format(lv__buf *b, const lv__restore_resp *m) {
   json_t *items = json_array();
   bool ok = items != NULL;
   for (size_t i = 0; ok && i < m->n; i++) {
-    json_t *x = json_pack("{s:o,s:s,s:I}", "lid", hexj(m->items[i].lid, LV_LID_LEN), "outcome",
-                          lv__outcome_name(m->items[i].outcome), "left",
-                          (json_int_t)m->items[i].left);
-    ok = x && json_array_append_new(items, x) == 0;
+    json_t *x = json_object();
+    put(x, "lid", hexj(m->items[i].lid, LV_LID_LEN), &ok);
+    put(x, "outcome", json_string(lv__outcome_name(m->items[i].outcome)), &ok);
+    put(x, "left", json_integer((json_int_t)m->items[i].left), &ok);
+    json_t *y = done(x, ok);
+    if (!y || json_array_append_new(items, y) < 0) ok = false;
   }
-  if (!ok) {
-    json_decref(items);
-    return LV_E_NOMEM;
-  }
-  /* json_pack takes "o" references, also when it fails (jansson >= 2.11) */
-  json_t *j = json_pack("{s:i,s:o,s:o}", "v", LV__PROTO_VERSION, "request",
-                        hexj(m->req_hash, LV__HASH), "items", items);
-  ok = j != NULL;
+  json_t *j = json_object();
+  put(j, "v", json_integer(LV__PROTO_VERSION), &ok);
+  put(j, "request", hexj(m->req_hash, LV__HASH), &ok);
+  put(j, "items", items, &ok);
   put(j, "pads", m->pads_len ? b64j(m->pads, m->pads_len) : json_null(), &ok);
   put(j, "limit_url", m->limit_url[0] ? json_string(m->limit_url) : json_null(), &ok);
   if (!ok) {
@@ -362,9 +384,14 @@ void lv__restore_resp_free(lv__restore_resp *m) {
 lv_status lv__error_resp_format(lv__buf *b, const lv__error_resp *m) {
   char hr[16];
   snprintf(hr, sizeof hr, "0x%08X", m->hresult);
-  return dump(b, json_pack("{s:i,s:o,s:s,s:s,s:s}", "v", LV__PROTO_VERSION, "request",
-                           hexj(m->req_hash, LV__HASH), "error", m->code, "hresult", hr,
-                           "message", m->message));
+  json_t *o = json_object();
+  bool ok = o != NULL;
+  put(o, "v", json_integer(LV__PROTO_VERSION), &ok);
+  put(o, "request", hexj(m->req_hash, LV__HASH), &ok);
+  put(o, "error", json_string(m->code), &ok);
+  put(o, "hresult", json_string(hr), &ok);
+  put(o, "message", json_string(m->message), &ok);
+  return dump(b, done(o, ok));
 }
 
 lv_status lv__error_resp_parse(lv__error_resp *m, const void *body, size_t n) {
