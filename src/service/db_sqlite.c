@@ -23,6 +23,7 @@ typedef struct job {
   lv__buf *out;
   lv_status rc;
   bool done;
+  pthread_cond_t cv; /* its own: only its waiter wakes when it is done */
   struct job *next;
 } job;
 
@@ -31,7 +32,7 @@ typedef struct sq {
   sqlite3 *db;
   pthread_t th;
   pthread_mutex_t mu;
-  pthread_cond_t cv_work, cv_done;
+  pthread_cond_t cv_work;
   job *head, *tail;
   bool stop;
 } sq;
@@ -59,7 +60,7 @@ static lv_status exec(sqlite3 *db, const char *sql) {
 /* Prepared statements, kept for the connection's life: the SQL strings are
  * literals, so their addresses identify them. Each backend's connection has
  * its own writer thread, so the cache is per thread. */
-#define NSTMT 16
+#define NSTMT 24
 static _Thread_local struct {
   sqlite3 *db;
   const char *sql[NSTMT];
@@ -213,7 +214,14 @@ static lv_status stored_answer(sqlite3 *db, lv__decide *d) {
   return r;
 }
 
+static lv_status do_pin(sqlite3 *db, job *j);
+
 static lv_status do_decide(sqlite3 *db, lv__decide *d) {
+  if (d->pin_pk) { /* the asking computer's key, pinned in the same transaction */
+    job p = {.kind = J_PIN, .id = d->me, .pk = d->pin_pk, .now = d->now};
+    lv_status prc = do_pin(db, &p);
+    if (prc < 0) return prc;
+  }
   /* a dry run is not stored, but may not reuse another request's id */
   lv_status rc = stored_answer(db, d);
   if (rc != LV_E_NOT_FOUND) return rc;
@@ -298,23 +306,34 @@ static lv_status do_job(sqlite3 *db, job *j) {
   return LV_E_INTERNAL;
 }
 
+/* Transaction control through the statement cache (parsed once). */
+static lv_status tx(sqlite3 *db, const char *sql) {
+  sqlite3_stmt *st = stmt(db, sql);
+  if (!st) return LV_E_IO;
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  return rc == SQLITE_DONE ? LV_OK : st_of(rc);
+}
+static const char t_begin[] = "BEGIN IMMEDIATE", t_commit[] = "COMMIT", t_sp[] = "SAVEPOINT j",
+                  t_rollback_to[] = "ROLLBACK TO j", t_release[] = "RELEASE j";
+
 /* One transaction for everything that waits; a savepoint per job. */
 static void run_group(sq *s, job *g) {
-  lv_status trc = exec(s->db, "BEGIN IMMEDIATE");
+  lv_status trc = tx(s->db, t_begin);
   for (job *j = g; j; j = j->next) {
     if (trc < 0) {
       j->rc = trc;
       continue;
     }
-    exec(s->db, "SAVEPOINT j");
+    tx(s->db, t_sp);
     j->rc = do_job(s->db, j);
     if (j->rc < 0) {
-      exec(s->db, "ROLLBACK TO j");
+      tx(s->db, t_rollback_to);
       if (j->kind == J_DECIDE) lv__buf_reset(j->d->body);
     }
-    exec(s->db, "RELEASE j");
+    tx(s->db, t_release);
   }
-  if (trc == LV_OK && (trc = exec(s->db, "COMMIT")) < 0) {
+  if (trc == LV_OK && (trc = tx(s->db, t_commit)) < 0) {
     exec(s->db, "ROLLBACK");
     for (job *j = g; j; j = j->next) j->rc = trc; /* nothing of it happened */
   }
@@ -335,10 +354,10 @@ static void *writer(void *arg) {
     run_group(s, g);
     pthread_mutex_lock(&s->mu);
     for (job *j = g, *n; j; j = n) {
-      n = j->next;
+      n = j->next; /* read before the waiter may leave with j */
       j->done = true;
+      pthread_cond_signal(&j->cv);
     }
-    pthread_cond_broadcast(&s->cv_done);
   }
   pthread_mutex_unlock(&s->mu);
   cache_drop(s->db); /* on the thread that owns the statements */
@@ -355,9 +374,11 @@ static lv_status submit(sq *s, job *j) {
   if (s->tail) s->tail->next = j;
   else s->head = j;
   s->tail = j;
+  pthread_cond_init(&j->cv, NULL);
   pthread_cond_signal(&s->cv_work);
-  while (!j->done) pthread_cond_wait(&s->cv_done, &s->mu);
+  while (!j->done) pthread_cond_wait(&j->cv, &s->mu);
   pthread_mutex_unlock(&s->mu);
+  pthread_cond_destroy(&j->cv);
   return j->rc;
 }
 
@@ -372,7 +393,6 @@ static void sq_close(lv__svc_db *db) {
   pthread_join(s->th, NULL);
   sqlite3_close(s->db);
   pthread_cond_destroy(&s->cv_work);
-  pthread_cond_destroy(&s->cv_done);
   pthread_mutex_destroy(&s->mu);
   free(s);
 }
@@ -442,10 +462,8 @@ lv_status lv__svc_db_open_sqlite(lv__svc_db **out, const char *path) {
   if (r == LV_OK) {
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv_work, NULL);
-    pthread_cond_init(&s->cv_done, NULL);
     if (pthread_create(&s->th, NULL, writer, s) != 0) {
       pthread_cond_destroy(&s->cv_work);
-      pthread_cond_destroy(&s->cv_done);
       pthread_mutex_destroy(&s->mu);
       r = LV_E_NOMEM;
     }

@@ -87,9 +87,11 @@ static void error_answer(lv__svc *s, lv__answer *a, lv_status rc, const uint8_t 
   sign_answer(s, a);
 }
 
-/* Time, signature, identity: the checks every request passes. */
+/* Time, signature, identity: the checks every request passes. pin: bind
+ * the machine id to its key now (a restore does it in its own
+ * transaction instead). */
 static lv_status admit(lv__svc *s, const lv__req_head *h, const char *path, const uint8_t *body,
-                       size_t n, const char *sig, const char **why) {
+                       size_t n, const char *sig, bool pin, const char **why) {
   int64_t now = lv__time_now();
   if (h->time < now - LV__SKEW || h->time > now + LV__SKEW) {
     *why = "request time is too far from the service's clock (replayed, or a wrong clock)";
@@ -99,6 +101,7 @@ static lv_status admit(lv__svc *s, const lv__req_head *h, const char *path, cons
     *why = "request signature does not verify";
     return LV_E_BAD_SIGNATURE;
   }
+  if (!pin) return LV_OK;
   lv_status rc = s->db->ops->pin_machine(s->db, h->who.machine_id, h->who.sign_pk, now);
   if (rc == LV_E_ACCESS) *why = "this machine id belongs to another key";
   return rc;
@@ -118,7 +121,7 @@ static void on_open(lv__svc *s, const uint8_t *body, size_t n, const char *sig, 
   const char *why = NULL;
   lv__proto_hash(hash, body, n);
   lv_status rc = lv__open_req_parse(&q, body, n);
-  if (rc == LV_OK) rc = admit(s, &q.h, LV__PATH_OPEN, body, n, sig, &why);
+  if (rc == LV_OK) rc = admit(s, &q.h, LV__PATH_OPEN, body, n, sig, true, &why);
   if (rc == LV_OK && memcmp(q.service_id, s->key.id, LV__KEYID)) {
     rc = LV_E_BACKUP_CORRUPT;
     why = "the set is locked to another service";
@@ -224,7 +227,7 @@ static void on_restore(lv__svc *s, const uint8_t *body, size_t n, const char *si
   lv__proto_hash(hash, body, n);
   lv__hex_encode(token, hash, 16);
   lv_status rc = lv__restore_req_parse(&q, body, n);
-  if (rc == LV_OK) rc = admit(s, &q.h, LV__PATH_RESTORE, body, n, sig, &why);
+  if (rc == LV_OK) rc = admit(s, &q.h, LV__PATH_RESTORE, body, n, sig, false, &why);
   if (rc == LV_OK && (rc = open_secret(s, q.sealed_secret, secret)) < 0)
     why = "the set's secret does not open: altered, or for another service";
   lv__result *res = rc == LV_OK ? lv__calloc(q.n, sizeof *res) : NULL;
@@ -240,11 +243,13 @@ static void on_restore(lv__svc *s, const uint8_t *body, size_t n, const char *si
     c.hash = hash;
     snprintf(c.url, sizeof c.url, "%s/limit/%s", s->public_url, token);
     lv__decide d = {.rid = q.h.rid, .hash = hash, .me = q.h.who.machine_id,
+                    .pin_pk = q.h.who.sign_pk,
                     .now = lv__time_now(), .max_computers = s->o.max_computers,
                     .period_days = s->o.period_days, .dry_run = q.dry_run, .items = q.items,
                     .n = q.n, .answer = build_answer, .ctx = &c, .res = res, .body = &a->body};
     rc = s->db->ops->decide(s->db, &d);
     if (rc == LV_E_EXISTS) why = "this request id was used for another request";
+    if (rc == LV_E_ACCESS) why = "this machine id belongs to another key";
     if (rc == LV_OK && d.replayed) atomic_fetch_add(&s->m.replays, 1);
     if (rc == LV_OK && !d.replayed) {
       bool limit = false;

@@ -20,6 +20,7 @@ typedef struct lv__decide {
   const uint8_t *rid;  /* request id (idempotency key) */
   const uint8_t *hash; /* the request body's hash */
   const uint8_t *me;   /* the requesting computer */
+  const uint8_t *pin_pk; /* its signing key: pinned in the same transaction (or NULL) */
   int64_t now;
   unsigned max_computers;
   unsigned period_days; /* 0 = no window */
