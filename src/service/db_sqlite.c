@@ -431,7 +431,9 @@ static const lv__svc_db_ops ops = {sq_close, sq_pin, sq_decide, sq_revoke, sq_st
                                    sq_note_get};
 
 static const char schema[] =
-    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+    /* a 64 MiB page cache keeps the grants' B-tree in memory for large
+     * deployments; synchronous=FULL: a grant is on disk before its answer */
+    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536;"
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v);"
     "INSERT OR IGNORE INTO meta VALUES('schema', 1);"
     "CREATE TABLE IF NOT EXISTS machines(id BLOB PRIMARY KEY, sign_pk BLOB NOT NULL,"
@@ -443,8 +445,10 @@ static const char schema[] =
     "  PRIMARY KEY(lid, machine)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS revoked(kind TEXT NOT NULL, value BLOB NOT NULL,"
     "  at INTEGER NOT NULL, PRIMARY KEY(kind, value)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS answers(rid BLOB PRIMARY KEY, req_hash BLOB NOT NULL,"
-    "  body BLOB NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;"
+    /* answers are appended in time order (rowid); large bodies do not
+     * split a random-keyed B-tree */
+    "CREATE TABLE IF NOT EXISTS answers(id INTEGER PRIMARY KEY, rid BLOB NOT NULL UNIQUE,"
+    "  req_hash BLOB NOT NULL, body BLOB NOT NULL, at INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS notes(token TEXT PRIMARY KEY, body TEXT NOT NULL,"
     "  at INTEGER NOT NULL) WITHOUT ROWID;";
 
