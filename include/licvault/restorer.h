@@ -108,7 +108,8 @@ LV_EXTERN lv_status lv_restorer_prop_name(lv_restorer *r, size_t idx, char *buf,
  * extension value), LV_E_OP_BUSY, LV_E_BACKUP_EXISTS (a backup is there and
  * LV_BACKUP_OVERWRITE is not set: it is left untouched), LV_E_NEEDS_INDIV,
  * LV_E_INVALID_MACHINE, LV_E_NO_SERVICE (no service is pinned to lock the
- * set to). Final codes in END: LV_OK (also when licenses were restricted:
+ * set to). A backup already running into the same folder (another object
+ * or process) makes this one end with LV_E_OP_BUSY. Final codes in END: LV_OK (also when licenses were restricted:
  * see END.restricted), LV_E_CANCELED, or the error (the previous backup is
  * then intact). */
 LV_EXTERN lv_status lv_restorer_backup(lv_restorer *r, uint32_t flags, lv_event_cb cb,
@@ -132,6 +133,10 @@ LV_EXTERN lv_status lv_restorer_restore(lv_restorer *r, uint32_t flags, lv_event
 
 /* Cancels the running operation (see the thread contract above). */
 LV_EXTERN lv_status lv_restorer_cancel(lv_restorer *r);
+
+/* Cancels the running operation only if it is of kind op (what the SDK's
+ * CancelLicenseBackup / CancelLicenseRestore mean), in one step. */
+LV_EXTERN lv_status lv_restorer_cancel_op(lv_restorer *r, lv_op op);
 
 /* The operation running now (LV_OP_NONE when idle). */
 LV_EXTERN lv_op lv_restorer_running(lv_restorer *r);

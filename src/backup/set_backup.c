@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "backup/backup.h"
@@ -246,6 +248,19 @@ static lv_status write_manifest(job *j, const char *dir, lv__manifest *m, bool *
   return rc;
 }
 
+/* One backup at a time per folder, across processes and objects: an
+ * advisory lock on the folder itself, so the set gains no file. */
+static lv_status lock_dir(const char *dir, int *fd) {
+  *fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (*fd < 0) return lv__errno_status(errno);
+  if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
+    close(*fd);
+    *fd = -1;
+    return LV_E_OP_BUSY;
+  }
+  return LV_OK;
+}
+
 static lv_status run(job *j, const char *dir, bool overwrite, uint64_t part_max,
                      lv__manifest *m) {
   lv__manifest old;
@@ -257,8 +272,10 @@ static lv_status run(job *j, const char *dir, bool overwrite, uint64_t part_max,
   memset(&old, 0, sizeof old);
   struct stat dst;
   bool made_dir = stat(dir, &dst) != 0; /* removed again if it stays empty */
+  int lockfd = -1;
   lv_status rc = service_keys(j->st, m);
   if (rc == LV_OK) rc = lv__mkdir_p(dir, 0755);
+  if (rc == LV_OK) rc = lock_dir(dir, &lockfd);
   if (rc == LV_OK && lv__backup_present(dir) == LV_OK) {
     if (!overwrite) rc = LV_E_BACKUP_EXISTS;
     else have_old = lv__manifest_load(&old, dir) == LV_OK;
@@ -305,6 +322,7 @@ static lv_status run(job *j, const char *dir, bool overwrite, uint64_t part_max,
    * the new set is there (not known durable); its parts must stay */
 done:
   lv__set_writer_abort(w);
+  if (lockfd >= 0) close(lockfd); /* releases the lock */
   if (rc < 0 && made_dir) rmdir(dir); /* fails, as it should, unless empty */
   for (int i = 0; i < 3; i++) {
     if (bufs[i].s) lv__memzero(bufs[i].s, BATCH * sizeof(slot));

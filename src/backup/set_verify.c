@@ -76,7 +76,10 @@ static void check_extras(vctx *v, const char *dir, const lv__manifest *m) {
   snprintf(prefix, sizeof prefix, "LV%02X", m->generation);
   while (d && (e = readdir(d))) {
     const char *n = e->d_name;
-    if (strncmp(n, prefix, 4)) continue;
+    /* only names shaped like this generation's parts: LVggpppp.DAT */
+    if (strlen(n) != 12 || strncmp(n, prefix, 4) || strcmp(n + 8, ".DAT") ||
+        strspn(n + 4, "0123456789ABCDEF") < 4)
+      continue;
     bool listed = false;
     for (uint32_t i = 0; i < m->nparts && !listed; i++) listed = !strcmp(n, m->parts[i].name);
     if (!listed) problem(v, n, "extra file: not part of this set", LV_E_BACKUP_CORRUPT);

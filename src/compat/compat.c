@@ -153,19 +153,18 @@ static HRESULT STDMETHODCALLTYPE backup_licenses(IWMLicenseBackup *p, DWORD flag
 }
 
 static HRESULT STDMETHODCALLTYPE cancel_backup(IWMLicenseBackup *p) {
-  obj *o = FROM(p, backup);
-  if (lv_restorer_running(o->r) == LV_OP_BACKUP) lv_restorer_cancel(o->r);
+  lv_restorer_cancel_op(FROM(p, backup)->r, LV_OP_BACKUP);
   return S_OK;
 }
 
 static HRESULT STDMETHODCALLTYPE restore_licenses(IWMLicenseRestore *p, DWORD flags,
                                                   IWMStatusCallback *cb) {
+  if (flags & ~WM_RESTORE_INDIVIDUALIZE) return E_INVALIDARG; /* only the SDK's flags */
   return start(FROM(p, restore), LV_OP_RESTORE, flags, cb);
 }
 
 static HRESULT STDMETHODCALLTYPE cancel_restore(IWMLicenseRestore *p) {
-  obj *o = FROM(p, restore);
-  if (lv_restorer_running(o->r) == LV_OP_RESTORE) lv_restorer_cancel(o->r);
+  lv_restorer_cancel_op(FROM(p, restore)->r, LV_OP_RESTORE);
   return S_OK;
 }
 

@@ -161,6 +161,14 @@ lv_status lv_restorer_cancel(lv_restorer *r) {
   return LV_OK;
 }
 
+lv_status lv_restorer_cancel_op(lv_restorer *r, lv_op op) {
+  if (!r) return LV_E_INVALID_ARG;
+  pthread_mutex_lock(&r->mu);
+  if (r->op == op && op != LV_OP_NONE) atomic_store(&r->cancel, 1);
+  pthread_mutex_unlock(&r->mu);
+  return LV_OK;
+}
+
 lv_op lv_restorer_running(lv_restorer *r) {
   if (!r) return LV_OP_NONE;
   pthread_mutex_lock(&r->mu);

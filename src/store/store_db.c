@@ -50,7 +50,9 @@ lv_status lv__db_open(sqlite3 **out, const char *dir, bool create) {
     rc = errno == ENOENT ? LV_E_NEEDS_INDIV : lv__errno_status(errno);
   }
   if (rc == LV_OK)
-    rc = lv__sqlite_status(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL));
+    /* an lv_store is used by one thread at a time (store.h): no SQLite
+     * mutexes needed on it */
+    rc = lv__sqlite_status(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL));
   free(path);
   if (rc == LV_OK) {
     sqlite3_busy_timeout(db, 10000);
