@@ -2,6 +2,7 @@
  * most part_max bytes, each made durable (fsync, rename, folder fsync) and
  * hashed for the manifest. Nothing here is a backup until the manifest that
  * names these parts replaces the old one. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,8 +10,15 @@
 #include "backup/backup.h"
 #include "core/alloc.h"
 #include "core/file.h"
+#include "core/stage.h"
 
 #define MSG (LV__ENTRIES_PER_MSG * LV__ENTRY)
+#define NCT 3 /* ciphertext buffers: one being encrypted, two with the writer */
+
+typedef struct ctbuf {
+  size_t len;
+  uint8_t data[MSG + LV__SSTREAM_ABYTES];
+} ctbuf;
 
 struct lv__set_writer {
   char *dir;
@@ -23,10 +31,15 @@ struct lv__set_writer {
   lv__part *parts;
   uint32_t nparts, cap;
   size_t fill; /* entries in msg */
-  lv_status err;
+  lv_status err;      /* the caller's side */
+  _Atomic int io_err; /* the writing stage's first error (an lv_status) */
+  lv__stage *io;      /* hashes and writes ciphertext while the next is made */
+  unsigned next_ct;
   uint8_t msg[MSG];
-  uint8_t ct[MSG + LV__SSTREAM_ABYTES];
+  ctbuf ct[NCT];
 };
+
+static void io_one(void *ctx, void *item);
 
 lv_status lv__set_writer_open(lv__set_writer **out, const char *dir, uint32_t gen,
                               uint64_t part_max, const uint8_t key[LV__KEY],
@@ -38,7 +51,9 @@ lv_status lv__set_writer_open(lv__set_writer **out, const char *dir, uint32_t ge
   w->dir = lv__strdup(dir);
   w->gen = gen;
   w->part_max = part_max;
+  atomic_init(&w->io_err, LV_OK);
   lv_status rc = w->dir ? lv__sstream_push_init(&w->ss, header, key) : LV_E_NOMEM;
+  if (rc == LV_OK) rc = lv__stage_start(&w->io, io_one, w, NCT - 1);
   if (rc < 0) {
     lv__set_writer_abort(w);
     return rc;
@@ -100,12 +115,28 @@ static lv_status put(lv__set_writer *w, const uint8_t *p, size_t n) {
   return LV_OK;
 }
 
+/* The writing stage: parts, hashes and writes happen here, in order. */
+static void io_one(void *ctx, void *item) {
+  lv__set_writer *w = ctx;
+  ctbuf *b = item;
+  if (atomic_load(&w->io_err) < 0) return; /* after a failure, nothing more */
+  lv_status rc = put(w, b->data, b->len);
+  if (rc < 0) atomic_store(&w->io_err, rc);
+}
+
 static lv_status push(lv__set_writer *w, bool final) {
   size_t n = w->fill * LV__ENTRY;
-  lv__sstream_push(&w->ss, w->ct, w->msg, n, final);
+  lv_status rc = atomic_load(&w->io_err);
+  if (rc < 0) return rc;
+  /* with a stage depth of NCT - 1, the buffer taken here is done with */
+  ctbuf *b = &w->ct[w->next_ct];
+  w->next_ct = (w->next_ct + 1) % NCT;
+  lv__sstream_push(&w->ss, b->data, w->msg, n, final);
+  b->len = n + LV__SSTREAM_ABYTES;
   lv__wipe(w->msg, n);
   w->fill = 0;
-  return put(w, w->ct, n + LV__SSTREAM_ABYTES);
+  lv__stage_push(w->io, b);
+  return LV_OK;
 }
 
 lv_status lv__set_writer_add(lv__set_writer *w, const uint8_t *entries, size_t n) {
@@ -125,6 +156,8 @@ lv_status lv__set_writer_add(lv__set_writer *w, const uint8_t *entries, size_t n
 lv_status lv__set_writer_finish(lv__set_writer *w, lv__part **parts, uint32_t *nparts) {
   lv_status rc = w->err;
   if (rc == LV_OK) rc = push(w, true);
+  lv__stage_drain(w->io); /* from here on, only this thread touches the parts */
+  if (rc == LV_OK) rc = atomic_load(&w->io_err);
   if (rc == LV_OK && w->cur) rc = close_part(w);
   if (rc < 0) {
     lv__set_writer_abort(w);
@@ -140,6 +173,8 @@ lv_status lv__set_writer_finish(lv__set_writer *w, lv__part **parts, uint32_t *n
 
 void lv__set_writer_abort(lv__set_writer *w) {
   if (!w) return;
+  lv__stage_stop(w->io); /* nothing is being written any more */
+  w->io = NULL;
   lv__afile_abort(w->cur);
   for (uint32_t i = 0; i < w->nparts; i++) {
     char *path = lv__path_join(w->dir, w->parts[i].name);
@@ -147,6 +182,7 @@ void lv__set_writer_abort(lv__set_writer *w) {
     free(path);
   }
   lv__wipe(w->msg, sizeof w->msg);
+  lv__wipe(w->ct, sizeof w->ct);
   lv__wipe(&w->ss, sizeof w->ss);
   free(w->parts);
   free(w->dir);
