@@ -481,9 +481,11 @@ lv_status lv__svc_db_open_sqlite(lv__svc_db **out, const char *path) {
   return LV_OK;
 }
 
+lv_status lv__svc_db_open_pg(lv__svc_db **out, const char *url); /* db_pg.c */
+
 lv_status lv__svc_db_open(lv__svc_db **out, const char *url) {
   if (!out || !url || !*url) return LV_E_INVALID_ARG;
   if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11))
-    return LV_E_NOTIMPL; /* the PostgreSQL backend comes with its issue */
+    return lv__svc_db_open_pg(out, url);
   return lv__svc_db_open_sqlite(out, url);
 }
