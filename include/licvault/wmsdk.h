@@ -2,7 +2,7 @@
  * over licvault: WMCreateBackupRestorer and the IWMLicenseBackup,
  * IWMLicenseRestore, IWMBackupRestoreProps and IWMStatusCallback interfaces,
  * with the SDK's names, IIDs, slot orders and values
- * (docs/wmsdk-compat.md), for C (lpVtbl vtables and call macros) and C++
+ * (docs/sdk-compat.md), for C (lpVtbl vtables and call macros) and C++
  * (abstract classes). Code written for the SDK ports by changing its
  * includes: WCHAR is a 16-bit UTF-16 unit as on Windows (char16_t in C++,
  * so u"BackupPath" literals work; uint16_t in C, as u"" gives there).
