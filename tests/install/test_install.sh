@@ -33,6 +33,40 @@ cflags=$(pkg-config --define-variable=prefix="$root" --cflags licvault)
 libs=$(pkg-config --define-variable=prefix="$root" --libs licvault)
 cc -std=c17 -Wall -Wextra -Wpedantic -Werror $cflags "$src/examples/list_licenses.c" $libs \
    -Wl,-rpath,"$libdir" -o "$work/list_pc"
+# an outside program that uses only <licvault/wmsdk.h>, built the way the
+# README says: cc prog.c $(pkg-config --cflags --libs licvault)
+cat > "$work/sdk_prog.c" <<'C'
+#include <licvault/wmsdk.h>
+#include <stdio.h>
+static HRESULT STDMETHODCALLTYPE qi(IWMStatusCallback *t, REFIID r, void **p) {
+  (void)t, (void)r, *p = NULL;
+  return E_NOINTERFACE;
+}
+static ULONG STDMETHODCALLTYPE ref(IWMStatusCallback *t) { (void)t; return 1; }
+static HRESULT STDMETHODCALLTYPE on(IWMStatusCallback *t, WMT_STATUS s, HRESULT h,
+                                    WMT_ATTR_DATATYPE d, BYTE *v, void *c) {
+  (void)t, (void)s, (void)h, (void)d, (void)v, (void)c;
+  return S_OK;
+}
+static const IWMStatusCallbackVtbl vt = {qi, ref, ref, on};
+int main(void) {
+  IWMStatusCallback cb = {&vt};
+  IWMLicenseBackup *b = NULL;
+  IWMBackupRestoreProps *p = NULL;
+  if (FAILED(WMCreateBackupRestorer((IUnknown *)&cb, &b))) return 1;
+  if (FAILED(IWMLicenseBackup_QueryInterface(b, &IID_IWMBackupRestoreProps, (void **)&p))) return 1;
+  static const WCHAR path[] = u"/nowhere";
+  HRESULT hr = IWMBackupRestoreProps_SetProp(p, u"BackupPath", WMT_TYPE_STRING, (const BYTE *)path,
+                                             sizeof path);
+  IWMBackupRestoreProps_Release(p);
+  IWMLicenseBackup_Release(b);
+  printf("%s\n", SUCCEEDED(hr) ? "sdk ok" : "sdk failed");
+  return FAILED(hr);
+}
+C
+cc -std=c17 -Wall -Wextra -Wpedantic -Werror "$work/sdk_prog.c" $cflags $libs \
+   -Wl,-rpath,"$libdir" -o "$work/sdk_prog"
+[ "$("$work/sdk_prog")" = "sdk ok" ] || { echo "the outside SDK program failed"; exit 1; }
 # CMake package
 cmake -S "$src/examples" -B "$work/ex" -DCMAKE_PREFIX_PATH="$root" > "$work/ex.log"
 cmake --build "$work/ex" > "$work/ex-build.log"
