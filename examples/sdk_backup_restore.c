@@ -1,11 +1,16 @@
-/* sdk_backup.c - license backup as a Windows Media Format SDK application
- * writes it (WMCreateBackupRestorer, BackupPath, BackupLicenses, OnStatus). */
+/* sdk_backup_restore.c - license backup and restore as a Windows Media Format SDK
+ * application writes them (WMCreateBackupRestorer, Backup/RestoreLicenses, OnStatus). */
 
 /* The SDK code it mirrors changes only in its includes and link flags:
- *   cc -std=c17 sdk_backup.c $(pkg-config --cflags --libs licvault) -pthread
- * Usage: sdk_backup [--overwrite] [--progress] [--store DIR] [--machine FILE] FOLDER
+ *   cc -std=c17 sdk_backup_restore.c $(pkg-config --cflags --libs licvault) -pthread
+ * Usage:
+ *   sdk_backup_restore backup [--overwrite] [--progress] [--store DIR] [--machine FILE] FOLDER
+ *   sdk_backup_restore restore [--individualize] [--store DIR] [--machine FILE]
+ *                              [--service-url URL] FOLDER
  * Without --store/--machine the computer's own store is used
- * ($LICVAULT_STORE / $LICVAULT_MACHINE or the XDG folders). */
+ * ($LICVAULT_STORE / $LICVAULT_MACHINE or the XDG folders). Exit status: 0 on
+ * S_OK, 3 on a partial restore (NS_S_WMPBR_PARTIALSUCCESS), 2 on bad usage,
+ * 1 otherwise. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +26,7 @@ typedef struct app_callback {
   pthread_cond_t cv;
   ULONG refs;
   int ended;
+  int restoring; /* set before the operation starts, read-only after */
   HRESULT result;
   DWORD licenses;
 } app_callback;
@@ -108,6 +114,12 @@ static void print_utf16(const BYTE *p) {
 static const char *hr_name(HRESULT hr) {
   switch (hr) {
   case S_OK: return "S_OK";
+  case NS_S_WMPBR_PARTIALSUCCESS: return "NS_S_WMPBR_PARTIALSUCCESS";
+  case (HRESULT)0x80070002L: return "HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) (no set there)";
+  case NS_E_DRM_BACKUP_CORRUPT: return "NS_E_DRM_BACKUP_CORRUPT";
+  case NS_E_DRM_RESTORE_FRAUD: return "NS_E_DRM_RESTORE_FRAUD";
+  case NS_E_DRM_RESTORE_SERVICE_UNAVAILABLE: return "NS_E_DRM_RESTORE_SERVICE_UNAVAILABLE";
+  case NS_E_DRM_ERROR_BAD_NET_RESP: return "NS_E_DRM_ERROR_BAD_NET_RESP";
   case E_INVALIDARG: return "E_INVALIDARG";
   case E_OUTOFMEMORY: return "E_OUTOFMEMORY";
   case NS_E_DRM_INVALID_PROPERTY: return "NS_E_DRM_INVALID_PROPERTY";
@@ -121,7 +133,7 @@ static const char *hr_name(HRESULT hr) {
   }
 }
 
-/* Called on the backup's own thread, never main's; pvContext is NULL. */
+/* Called on the operation's own thread, never main's; pvContext is NULL. */
 static HRESULT STDMETHODCALLTYPE cb_on_status(IWMStatusCallback *This, WMT_STATUS Status,
                                               HRESULT hr, WMT_ATTR_DATATYPE dwType,
                                               BYTE *pValue, void *pvContext) {
@@ -131,15 +143,24 @@ static HRESULT STDMETHODCALLTYPE cb_on_status(IWMStatusCallback *This, WMT_STATU
   if (pValue && dwType == WMT_TYPE_DWORD) memcpy(&dw, pValue, sizeof dw);
   switch ((int)Status) {
   case WMT_BACKUPRESTORE_BEGIN: printf("WMT_BACKUPRESTORE_BEGIN\n"); break;
+  case WMT_BACKUPRESTORE_CONNECTING: printf("WMT_BACKUPRESTORE_CONNECTING\n"); break;
+  case WMT_BACKUPRESTORE_DISCONNECTING: printf("WMT_BACKUPRESTORE_DISCONNECTING\n"); break;
   case WMT_RESTRICTED_LICENSE:
-    printf("WMT_RESTRICTED_LICENSE: not backed up (its rights forbid it): ");
+    printf(cb->restoring ? "WMT_RESTRICTED_LICENSE: not restored (the service refused it): "
+                         : "WMT_RESTRICTED_LICENSE: not backed up (its rights forbid it): ");
+    if (pValue && dwType == WMT_TYPE_STRING) print_utf16(pValue);
+    putchar('\n');
+    break;
+  case WMT_ERROR_WITHURL:
+    printf("WMT_ERROR_WITHURL: hr 0x%08lX %s, see ", (unsigned long)(uint32_t)hr, hr_name(hr));
     if (pValue && dwType == WMT_TYPE_STRING) print_utf16(pValue);
     putchar('\n');
     break;
   case LV_WMT_BACKUPRESTORE_PROGRESS: printf("progress: %lu%%\n", (unsigned long)dw); break;
   case WMT_BACKUPRESTORE_END:
-    printf("WMT_BACKUPRESTORE_END: hr 0x%08lX %s, %lu licenses backed up\n",
-           (unsigned long)(uint32_t)hr, hr_name(hr), (unsigned long)dw);
+    printf("WMT_BACKUPRESTORE_END: hr 0x%08lX %s, %lu licenses %s\n",
+           (unsigned long)(uint32_t)hr, hr_name(hr), (unsigned long)dw,
+           cb->restoring ? "on this computer" : "backed up");
     pthread_mutex_lock(&cb->mu);
     cb->result = hr;
     cb->licenses = dw;
@@ -185,28 +206,51 @@ static HRESULT set_string(IWMBackupRestoreProps *props, LPCWSTR name, const char
 }
 
 static void usage(FILE *to) {
-  fputs("Usage: sdk_backup [--overwrite] [--progress] [--store DIR] [--machine FILE] FOLDER\n"
-        "Backs up this computer's licenses to FOLDER through the Windows Media Format\n"
-        "SDK's backup restorer API (licvault/wmsdk.h) and prints its OnStatus events.\n"
-        "  --overwrite      replace a backup already in FOLDER (WM_BACKUP_OVERWRITE)\n"
-        "  --progress       ask for progress events (licvault's \"Progress\" property)\n"
-        "  --store DIR      the license store (\"StorePath\"; default: $LICVAULT_STORE)\n"
-        "  --machine FILE   its binding secret (\"MachinePath\"; default: $LICVAULT_MACHINE)\n",
+  fputs("Usage: sdk_backup_restore backup [--overwrite] [--progress] [--store DIR]\n"
+        "                                 [--machine FILE] FOLDER\n"
+        "       sdk_backup_restore restore [--individualize] [--store DIR] [--machine FILE]\n"
+        "                                  [--service-url URL] FOLDER\n"
+        "Backs up this computer's licenses to FOLDER, or restores them from FOLDER, through\n"
+        "the Windows Media Format SDK's backup restorer API (licvault/wmsdk.h), and prints\n"
+        "its OnStatus events.\n"
+        "  --overwrite        replace a backup already in FOLDER (WM_BACKUP_OVERWRITE)\n"
+        "  --progress         ask for progress events (licvault's \"Progress\" property)\n"
+        "  --individualize    create this computer's store when it has none\n"
+        "                     (WM_RESTORE_INDIVIDUALIZE)\n"
+        "  --store DIR        the license store (\"StorePath\"; default: $LICVAULT_STORE)\n"
+        "  --machine FILE     its binding secret (\"MachinePath\"; default: $LICVAULT_MACHINE)\n"
+        "  --service-url URL  the License Management Service to restore through\n"
+        "                     (\"ServiceUrl\"; default: the one the backup is locked to)\n"
+        "Exit status: 0 on S_OK, 3 on a partial restore (NS_S_WMPBR_PARTIALSUCCESS),\n"
+        "2 on bad usage, 1 otherwise.\n",
         to);
 }
 
 int main(int argc, char **argv) {
   DWORD flags = 0;
-  const char *folder = NULL, *store = NULL, *machine = NULL;
-  int progress = 0;
-  for (int i = 1; i < argc; i++) {
+  const char *folder = NULL, *store = NULL, *machine = NULL, *service_url = NULL;
+  int progress = 0, restoring;
+  if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    usage(stdout);
+    return 0;
+  }
+  if (argc < 2 || (strcmp(argv[1], "backup") && strcmp(argv[1], "restore"))) {
+    usage(stderr);
+    return 2;
+  }
+  restoring = !strcmp(argv[1], "restore");
+  for (int i = 2; i < argc; i++) {
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       usage(stdout);
       return 0;
-    } else if (!strcmp(argv[i], "--overwrite")) {
+    } else if (!restoring && !strcmp(argv[i], "--overwrite")) {
       flags |= WM_BACKUP_OVERWRITE;
-    } else if (!strcmp(argv[i], "--progress")) {
+    } else if (!restoring && !strcmp(argv[i], "--progress")) {
       progress = 1;
+    } else if (restoring && !strcmp(argv[i], "--individualize")) {
+      flags |= WM_RESTORE_INDIVIDUALIZE;
+    } else if (restoring && !strcmp(argv[i], "--service-url") && i + 1 < argc) {
+      service_url = argv[++i];
     } else if (!strcmp(argv[i], "--store") && i + 1 < argc) {
       store = argv[++i];
     } else if (!strcmp(argv[i], "--machine") && i + 1 < argc) {
@@ -225,29 +269,43 @@ int main(int argc, char **argv) {
 
   app_callback *cb = cb_create();
   IWMLicenseBackup *backup = NULL;
+  IWMLicenseRestore *restore = NULL;
   IWMBackupRestoreProps *props = NULL;
   if (!cb) return 1;
-  /* the SDK's steps: create, QueryInterface for the properties, set
-   * BackupPath, BackupLicenses with the callback, wait for END */
+  cb->restoring = restoring;
+  /* the SDK's steps. Backup: create, QueryInterface for the properties, set
+   * BackupPath, BackupLicenses with the callback, wait for END. Restore:
+   * create, QueryInterface for IWMLicenseRestore and the properties, set
+   * RestorePath, RestoreLicenses with the callback, wait for END. */
   HRESULT hr = WMCreateBackupRestorer((IUnknown *)&cb->iface, &backup);
+  if (SUCCEEDED(hr) && restoring)
+    hr = IWMLicenseBackup_QueryInterface(backup, &IID_IWMLicenseRestore, (void **)&restore);
   if (SUCCEEDED(hr))
     hr = IWMLicenseBackup_QueryInterface(backup, &IID_IWMBackupRestoreProps, (void **)&props);
-  if (SUCCEEDED(hr)) hr = set_string(props, u"BackupPath", folder);
+  if (SUCCEEDED(hr))
+    hr = set_string(props, restoring ? u"RestorePath" : u"BackupPath", folder);
   if (SUCCEEDED(hr) && store) hr = set_string(props, u"StorePath", store);
   if (SUCCEEDED(hr) && machine) hr = set_string(props, u"MachinePath", machine);
+  if (SUCCEEDED(hr) && service_url) hr = set_string(props, u"ServiceUrl", service_url);
   if (SUCCEEDED(hr) && progress) hr = set_string(props, u"Progress", "1");
-  if (SUCCEEDED(hr)) hr = IWMLicenseBackup_BackupLicenses(backup, flags, &cb->iface);
+  if (SUCCEEDED(hr)) {
+    if (restoring) hr = IWMLicenseRestore_RestoreLicenses(restore, flags, &cb->iface);
+    else hr = IWMLicenseBackup_BackupLicenses(backup, flags, &cb->iface);
+  }
   if (SUCCEEDED(hr)) {
     pthread_mutex_lock(&cb->mu);
     while (!cb->ended) pthread_cond_wait(&cb->cv, &cb->mu);
     hr = cb->result;
     pthread_mutex_unlock(&cb->mu);
   } else {
-    fprintf(stderr, "sdk_backup: %s: hr 0x%08lX %s\n", folder, (unsigned long)(uint32_t)hr,
-            hr_name(hr));
+    fprintf(stderr, "sdk_backup_restore: %s: hr 0x%08lX %s\n", folder,
+            (unsigned long)(uint32_t)hr, hr_name(hr));
   }
   if (props) IWMBackupRestoreProps_Release(props);
+  if (restore) IWMLicenseRestore_Release(restore);
   if (backup) IWMLicenseBackup_Release(backup);
   IWMStatusCallback_Release(&cb->iface); /* ours; the object lets go of its own */
-  return SUCCEEDED(hr) ? 0 : 1;
+  if (hr == S_OK) return 0;
+  if (hr == NS_S_WMPBR_PARTIALSUCCESS) return 3;
+  return 1;
 }
