@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <libpq-fe.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -164,6 +165,7 @@ static struct MHD_Daemon *base_start(uint16_t *port) {
 
 typedef struct target {
   char url[64];
+  char url2[64]; /* when set: odd workers send here (a second licvaultd on one database) */
   const wire *w; /* worker k sends w[k], w[k + nconn], ... (or w[0] when fixed) */
   size_t nw;
   bool fixed;   /* the baseline: the same pre-signed request every time */
@@ -209,7 +211,7 @@ static void *work(void *arg) {
   target *t = w->t;
   CURL *c = curl_easy_init();
   if (c) {
-    curl_easy_setopt(c, CURLOPT_URL, t->url);
+    curl_easy_setopt(c, CURLOPT_URL, t->url2[0] && (w->k & 1) ? t->url2 : t->url);
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, w);
@@ -453,12 +455,102 @@ static bool parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out) {
   return true;
 }
 
+static char dir[4096], keyf[4200], pubf[4200], dbf[4200], walf[4200], shmf[4200];
+
+/* ---- licvaultd phases (SQLite; PostgreSQL with one or two services) ---- */
+
+typedef struct phase {
+  const char *label;
+  result r;
+  lv__svc_stats st;
+  lv_status src;
+  unsigned long metric_grants;
+  double handle_ms, in_10ms_pct;
+} phase;
+
+static bool pg_exec(const char *url, const char *sql) {
+  PGconn *c = PQconnectdb(url);
+  bool ok = PQstatus(c) == CONNECTION_OK;
+  if (ok) {
+    PGresult *r = PQexec(c, sql);
+    ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+  }
+  if (!ok) fprintf(stderr, "bench_service: %s: %s", sql, PQerrorMessage(c));
+  PQfinish(c);
+  return ok;
+}
+
+/* Creates database name through url; returns url naming it (malloc'd). */
+static char *pg_fresh_db(const char *url, const char *name) {
+  char sql[128]; /* name carries this process's pid: fresh */
+  snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
+  if (!pg_exec(url, sql)) return NULL;
+  const char *q = strchr(url, '?');
+  size_t end = q ? (size_t)(q - url) : strlen(url);
+  const char *host = strstr(url, "://");
+  host = host ? host + 3 : url;
+  const char *slash = memchr(host, '/', end - (size_t)(host - url));
+  size_t keep = slash ? (size_t)(slash - url) : end;
+  size_t n = keep + strlen(name) + strlen(url + end) + 2;
+  char *out = malloc(n);
+  if (out) snprintf(out, n, "%.*s/%s%s", (int)keep, url, name, url + end);
+  return out;
+}
+
+/* nsvc services on one database (each its own pool and HTTP front, as
+ * separate licvaultd processes would be), the load split between them. */
+static int svc_phase(const char *db, int nsvc, const wire *w, size_t nreq, const wire *probe_w,
+                     const uint8_t sign_pk[LV__SIGN_PK], phase *out) {
+  static lv__svc svc[2];
+  static lv__http *http[2];
+  static target t;
+  uint16_t port;
+  memset(&t, 0, sizeof t);
+  memset(svc, 0, sizeof svc);
+  for (int k = 0; k < nsvc; k++) {
+    lv__svc_opts o;
+    memset(&o, 0, sizeof o);
+    o.db = db;
+    o.key_dir = dir;
+    o.listen = "127.0.0.1:0";
+    o.public_url = "http://127.0.0.1";
+    o.max_computers = 4;
+    o.quiet = true;
+    if (lv__svc_init(&svc[k], &o) < 0) return 1;
+    if (lv__http_start(&http[k], &svc[k], &port) < 0) return 1;
+    snprintf(k ? t.url2 : t.url, sizeof t.url, "http://127.0.0.1:%u%s", (unsigned)port,
+             LV__PATH_RESTORE);
+    if (!svc_probe_ok(k ? t.url2 : t.url, probe_w, sign_pk)) {
+      fprintf(stderr, "bench_service: licvaultd's answer does not check (%s)\n", out->label);
+      return 1;
+    }
+  }
+  t.w = w;
+  t.nw = nreq;
+  t.service = true;
+  fprintf(stderr, "bench_service: %s, %u s, %u connections\n", out->label, secs, nconn);
+  if (run(&t, &out->r)) return 1;
+  unsigned long handled = 0, in_10ms = 0, us = 0;
+  for (int k = 0; k < nsvc; k++) {
+    lv__http_stop(http[k]);
+    out->metric_grants += atomic_load(&svc[k].m.grants);
+    handled += atomic_load(&svc[k].m.latency_count);
+    us += atomic_load(&svc[k].m.latency_us_sum);
+    for (int i = 0; i < 4; i++) in_10ms += atomic_load(&svc[k].m.latency_buckets[i]);
+  }
+  out->handle_ms = handled ? (double)us / 1e3 / (double)handled : 0;
+  out->in_10ms_pct = handled ? 100.0 * (double)in_10ms / (double)handled : 0;
+  out->src = svc[0].db->ops->stats(svc[0].db, &out->st);
+  for (int k = 0; k < nsvc; k++) lv__svc_fini(&svc[k]);
+  return 0;
+}
+
 static void row(const char *server, const result *r, double ratio) {
   printf("| %-46s | %10.0f /s | %7.2f ms | %7.2f ms | %6lu | %5.2fx |\n", server, r->rate, r->p50,
          r->p99, r->errors, ratio);
 }
 
-static char dir[4096], keyf[4200], pubf[4200], dbf[4200], walf[4200], shmf[4200];
 
 static void cleanup(void) {
   const char *files[5] = {keyf, pubf, dbf, walf, shmf};
@@ -567,7 +659,7 @@ int main(int argc, char **argv) {
   }
 
   /* 1. the baseline */
-  static target tb, ts;
+  static target tb;
   uint16_t port;
   struct MHD_Daemon *bd = base_start(&port);
   if (!bd || !port) return 1;
@@ -579,72 +671,75 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_service: the baseline's answer does not check\n");
     return 1;
   }
-  result rb, rs;
+  result rb;
   fprintf(stderr, "bench_service: baseline, %u s, %u connections\n", secs, nconn);
   if (run(&tb, &rb)) return 1;
   MHD_stop_daemon(bd);
 
-  /* 2. licvaultd, in this process */
-  static lv__svc svc;
-  static lv__http *http;
-  lv__svc_opts o;
-  memset(&o, 0, sizeof o);
-  o.db = dbf;
-  o.key_dir = dir;
-  o.listen = "127.0.0.1:0";
-  o.public_url = "http://127.0.0.1";
-  o.max_computers = 4;
-  o.quiet = true;
-  if (lv__svc_init(&svc, &o) < 0) return 1;
-  if (lv__http_start(&http, &svc, &port) < 0) return 1;
-  snprintf(ts.url, sizeof ts.url, "http://127.0.0.1:%u%s", (unsigned)port, LV__PATH_RESTORE);
-  ts.w = w;
-  ts.nw = nreq;
-  ts.service = true;
-  if (!svc_probe_ok(ts.url, svc_probe, key.sign_pk)) {
-    fprintf(stderr, "bench_service: licvaultd's answer does not check\n");
-    return 1;
+  /* 2. licvaultd, in this process: on SQLite; then, with LV_BENCH_PG_URL, on
+   * PostgreSQL with one and with two services on one (fresh) database */
+  phase ps[3];
+  int np = 0;
+  memset(ps, 0, sizeof ps);
+  ps[np].label = "licvaultd /v1/restore, SQLite (fsync'd)";
+  if (svc_phase(dbf, 1, w, nreq, svc_probe, key.sign_pk, &ps[np])) return 1;
+  np++;
+  const char *pg = getenv("LV_BENCH_PG_URL");
+  char pgdb[2][64] = {"", ""};
+  if (pg && *pg) {
+    for (int k = 0; k < 2; k++) {
+      snprintf(pgdb[k], sizeof pgdb[k], "lvbench_%ld_%d", (long)getpid(), k + 1);
+      char *u = pg_fresh_db(pg, pgdb[k]);
+      if (!u) return 1;
+      ps[np].label = k == 0 ? "licvaultd /v1/restore, PostgreSQL, 1 process"
+                            : "licvaultd /v1/restore, PostgreSQL, 2 processes";
+      int bad = svc_phase(u, k + 1, w, nreq, svc_probe, key.sign_pk, &ps[np]);
+      free(u);
+      if (bad) return 1;
+      np++;
+    }
   }
-  fprintf(stderr, "bench_service: licvaultd, %u s, %u connections (pid %ld)\n", secs, nconn,
-          (long)getpid());
-  if (run(&ts, &rs)) return 1;
-  lv__http_stop(http);
-  lv__svc_stats st;
-  memset(&st, 0, sizeof st);
-  lv_status src = svc.db->ops->stats(svc.db, &st);
-  unsigned long metric_grants = atomic_load(&svc.m.grants), in_10ms = 0;
-  unsigned long handled = atomic_load(&svc.m.latency_count);
-  double handle_ms =
-      handled ? (double)atomic_load(&svc.m.latency_us_sum) / 1e3 / (double)handled : 0;
-  for (int i = 0; i < 4; i++) in_10ms += atomic_load(&svc.m.latency_buckets[i]);
-  lv__svc_fini(&svc);
   lv__keyfile_wipe(&key);
 
-  double ratio = rb.rate > 0 ? rs.rate / rb.rate : 0;
   printf("| %-46s | %13s | %10s | %10s | %6s | %6s |\n", "server", "requests/s", "p50", "p99",
          "errors", "ratio");
   printf("|%s|%s|%s|%s|%s|%s|\n", "------------------------------------------------",
          "--------------:", "-----------:", "-----------:", "-------:", "-------:");
   row("baseline: MHD epoll x2, Ed25519 verify + sign", &rb, 1.0);
-  row("licvaultd /v1/restore (1 grant, fsync'd)", &rs, ratio);
-  printf("connections: %u; %u s each; requests answered: baseline %lu, licvaultd %lu"
-         " (of %zu signed in %.1f s)%s\n",
-         nconn, secs, rb.ok, rs.ok, nreq, tg,
-         rs.ran_out ? "; licvaultd ran out of signed requests" : "");
-  printf("grants: answered %lu, recorded by the service %llu (svc.db->ops->stats%s), counted in"
-         " metrics %lu; machines %llu, answers stored %llu\n",
-         rs.granted + 1, (unsigned long long)st.grants, src == LV_OK ? "" : " failed",
-         metric_grants, (unsigned long long)st.machines, (unsigned long long)st.answers);
-  printf("inside licvaultd (lv__svc_handle, from its metrics): mean %.2f ms, %.1f%% within 10 ms\n",
-         handle_ms, handled ? 100.0 * (double)in_10ms / (double)handled : 0.0);
-  printf("cores busy (of %ld): baseline phase %.2f by this process, %.2f in all; licvaultd phase"
-         " %.2f, %.2f in all\n",
-         sysconf(_SC_NPROCESSORS_ONLN), rb.cpu_self, rb.cpu_all, rs.cpu_self, rs.cpu_all);
-  printf("goal (>= 0.50x the baseline, p99 < 10 ms): %s; scratch: %s (removed)\n",
-         ratio >= 0.5 && rs.p99 < 10.0 && !rs.errors ? "met" : "not met", dir);
+  for (int k = 0; k < np; k++) row(ps[k].label, &ps[k].r, rb.rate > 0 ? ps[k].r.rate / rb.rate : 0);
+  if (!(pg && *pg))
+    printf("PostgreSQL rows skipped: set LV_BENCH_PG_URL=postgresql://... (a database to create"
+           " the bench's databases from; tests/service/pg_cluster.sh start DIR prints one)\n");
+  printf("connections: %u; %u s each; requests signed: %zu in %.1f s; baseline answered %lu\n",
+         nconn, secs, nreq, tg, rb.ok);
+  int bad = 0;
+  for (int k = 0; k < np; k++) {
+    phase *x = &ps[k];
+    bool match = x->src == LV_OK && x->st.grants == x->r.granted + 1;
+    bad |= !match;
+    printf("%s: answered %lu%s; grants answered %lu, recorded %llu (%s), in metrics %lu; machines"
+           " %llu, answers stored %llu; in lv__svc_handle mean %.2f ms, %.1f%% within 10 ms;"
+           " cores busy %.2f (this process), %.2f in all\n",
+           x->label, x->r.ok, x->r.ran_out ? " (ran out of signed requests)" : "",
+           x->r.granted + 1, (unsigned long long)x->st.grants, match ? "match" : "MISMATCH",
+           x->metric_grants, (unsigned long long)x->st.machines,
+           (unsigned long long)x->st.answers, x->handle_ms, x->in_10ms_pct, x->r.cpu_self,
+           x->r.cpu_all);
+  }
+  printf("cores: %ld; baseline phase: %.2f busy by this process, %.2f in all\n",
+         sysconf(_SC_NPROCESSORS_ONLN), rb.cpu_self, rb.cpu_all);
+  double ratio = rb.rate > 0 ? ps[0].r.rate / rb.rate : 0;
+  printf("goal (SQLite >= 0.50x the baseline, p99 < 10 ms): %s; scratch: %s (removed)\n",
+         ratio >= 0.5 && ps[0].r.p99 < 10.0 && !ps[0].r.errors ? "met" : "not met", dir);
+  for (int k = 0; k < 2; k++)
+    if (pgdb[k][0]) {
+      char sql[128];
+      snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", pgdb[k]);
+      pg_exec(pg, sql);
+    }
   for (size_t i = 0; i < nreq + 2; i++) free(w[i].body);
   free(w);
   free(lic);
   curl_global_cleanup();
-  return src != LV_OK || st.grants != rs.granted + 1;
+  return bad;
 }

@@ -460,7 +460,9 @@ static lv_status do_job(pgc *c, job *j) {
 }
 
 static void backoff(int attempt) {
-  struct timespec ts = {0, (long)(1 + rand() % (1 << (attempt < 6 ? attempt : 6))) * 1000000L};
+  uint32_t r;
+  lv__random(&r, sizeof r); /* jitter, so racing retries spread out */
+  struct timespec ts = {0, (long)(1 + r % (1u << (attempt < 6 ? attempt : 6))) * 1000000L};
   nanosleep(&ts, NULL);
 }
 
@@ -516,14 +518,15 @@ static lv_status migrate(pg *p) {
   int have = 0;
   if (rc == LV_OK) {
     PGresult *r = PQexec(c->conn, "SELECT coalesce(max(version), 0) FROM lv_schema");
-    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) have = atoi(PQgetvalue(r, 0, 0));
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+      have = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
     else rc = err_of(c, r);
     PQclear(r);
   }
   if (rc == LV_OK && have > NMIGRATIONS) {
     fprintf(stderr, "licvaultd: pg: the database's schema (%d) is newer than this build's (%d)\n",
             have, NMIGRATIONS);
-    rc = LV_E_NOTIMPL;
+    rc = LV_E_STORE_VERSION;
   }
   for (int v = have + 1; rc == LV_OK && v <= NMIGRATIONS; v++) {
     rc = simple(c, migrations[v - 1]);
