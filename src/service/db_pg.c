@@ -278,14 +278,11 @@ static lv_status is_revoked(pgc *c, const char *kind, const uint8_t *v, bool *ou
 
 /* The key a license is counted under: as the SQLite backend's (its whole
  * claimed identity), so both count the same way. */
-static void license_key(uint8_t out[LV__HASH], const lv__item *it) {
-  lv__hash(out, &it->ref, sizeof it->ref);
-}
 
 /* One license, by the policy of docs/protocol.md (as db_sqlite.c). */
 static lv_status decide_one(pgc *c, lv__decide *d, bool any_revoked, const lv__item *it,
                             const uint8_t key[LV__HASH], lv__result *res) {
-  int64_t since = d->period_days ? d->now - (int64_t)d->period_days * 86400 : INT64_MIN, cnt = 0;
+  int64_t since = lv__policy_since(d), cnt = 0;
   bool mine = false;
   lv_status rc;
   memcpy(res->lid, it->ref.lid, LV_LID_LEN);
@@ -310,21 +307,7 @@ static lv_status decide_one(pgc *c, lv__decide *d, bool any_revoked, const lv__i
     mine = PQgetlength(r, 0, 1) == 1 && PQgetvalue(r, 0, 1)[0] != 0;
   }
   PQclear(r);
-  cnt += 1; /* the computer it was issued to always counts */
-  mine |= !memcmp(d->me, it->ref.machine_id, LV__MACHINE_ID);
-  if (mine) {
-    res->outcome = LV__OUT_ALREADY;
-    res->left = cnt < d->max_computers ? (uint32_t)(d->max_computers - cnt) : 0;
-    return LV_OK;
-  }
-  if (cnt >= d->max_computers) {
-    res->outcome = LV__OUT_LIMIT;
-    res->left = 0;
-    return LV_OK;
-  }
-  res->outcome = LV__OUT_RESTORE;
-  res->left = (uint32_t)(d->max_computers - cnt - 1);
-  if (d->dry_run) return LV_OK;
+  if (!lv__policy_decide(d, it, cnt, mine, res)) return LV_OK;
   par g = {0};
   p_bin(&g, key, LV__HASH), p_bin(&g, d->me, LV__MACHINE_ID), p_i64(&g, d->now);
   return run(c, Q_GRANT, &g, NULL);
@@ -392,7 +375,7 @@ static lv_status do_decide(pgc *c, lv__decide *d) {
   if (rc != LV_E_NOT_FOUND) return rc;
   uint8_t(*keys)[LV__HASH] = d->n ? lv__calloc(d->n, LV__HASH) : NULL;
   if (d->n && !keys) return LV_E_NOMEM;
-  for (size_t i = 0; i < d->n; i++) license_key(keys[i], &d->items[i]);
+  for (size_t i = 0; i < d->n; i++) lv__license_key(keys[i], &d->items[i]);
   if (!d->dry_run && (rc = lock_licenses(c, (const uint8_t(*)[LV__HASH])keys, d->n)) < 0) goto out;
   PGresult *r;
   if ((rc = run(c, Q_ANY_REVOKED, NULL, &r)) < 0) goto out;

@@ -153,17 +153,10 @@ static lv_status holders(sqlite3 *db, lv__decide *d, const lv__item *it, const u
   return rc == SQLITE_ROW ? LV_OK : st_of(rc);
 }
 
-/* The key a license is counted under: its whole claimed identity, not its
- * LID alone. A request that lies about the identity is counted apart (and
- * gets a useless pad), so a lie cannot free or take a place of the truth. */
-static void license_key(uint8_t out[LV__HASH], const lv__item *it) {
-  lv__hash(out, &it->ref, sizeof it->ref);
-}
-
 /* One license, by the policy of docs/protocol.md. */
 static lv_status decide_one(sqlite3 *db, lv__decide *d, bool any_revoked, const lv__item *it,
                             lv__result *r) {
-  int64_t since = d->period_days ? d->now - (int64_t)d->period_days * 86400 : INT64_MIN, cnt = 0;
+  int64_t cnt = 0;
   bool mine = false;
   memcpy(r->lid, it->ref.lid, LV_LID_LEN);
   if (any_revoked && (revoked(db, "kid", it->ref.kid) || revoked(db, "lid", it->ref.lid) ||
@@ -172,26 +165,11 @@ static lv_status decide_one(sqlite3 *db, lv__decide *d, bool any_revoked, const 
     return LV_OK;
   }
   uint8_t key[LV__HASH];
-  license_key(key, it);
-  lv_status rc = holders(db, d, it, key, since, &cnt, &mine);
+  lv__license_key(key, it);
+  lv_status rc = holders(db, d, it, key, lv__policy_since(d), &cnt, &mine);
   if (rc < 0) return rc;
-  cnt += 1; /* the computer it was issued to always counts */
-  /* that computer, or one granted before: free again, even once its grant
-   * has left the window (the window only limits new computers) */
-  mine |= !memcmp(d->me, it->ref.machine_id, LV__MACHINE_ID);
-  if (mine) {
-    r->outcome = LV__OUT_ALREADY;
-    r->left = cnt < d->max_computers ? (uint32_t)(d->max_computers - cnt) : 0;
-    return LV_OK;
-  }
-  if (cnt >= d->max_computers) {
-    r->outcome = LV__OUT_LIMIT;
-    r->left = 0;
-    return LV_OK;
-  }
-  r->outcome = LV__OUT_RESTORE;
-  r->left = (uint32_t)(d->max_computers - cnt - 1);
-  if (d->dry_run) return LV_OK;
+  if (!lv__policy_decide(d, it, cnt, mine, r)) return LV_OK;
+  /* a computer whose grant left the window is granted again (re-dated) */
   return run_sql(db, q_grant, key, LV__HASH, d->me, LV__MACHINE_ID, d->now);
 }
 
@@ -439,7 +417,7 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS machines(id BLOB PRIMARY KEY, sign_pk BLOB NOT NULL,"
     "  first_seen INTEGER NOT NULL) WITHOUT ROWID;"
     /* lid: the license's key, BLAKE2b of its whole identity (see
-     * license_key); original: always 0 (the issue computer is implied) */
+     * lv__license_key); original: always 0 (the issue computer is implied) */
     "CREATE TABLE IF NOT EXISTS holders(lid BLOB NOT NULL, machine BLOB NOT NULL,"
     "  granted_at INTEGER NOT NULL, original INTEGER NOT NULL,"
     "  PRIMARY KEY(lid, machine)) WITHOUT ROWID;"

@@ -62,6 +62,17 @@ struct lv__svc_db {
   const lv__svc_db_ops *ops;
 };
 
+/* The policy, shared by the backends (policy.c). A license is counted
+ * under its key: BLAKE2b of its whole claimed identity, so a request that
+ * lies about one is counted apart. held: computers other than the one it
+ * was issued to that hold it inside the window (from lv__policy_since);
+ * mine: the asking computer holds it. Fills r; true when a grant is to be
+ * recorded. */
+void lv__license_key(uint8_t out[LV__HASH], const lv__item *it);
+int64_t lv__policy_since(const lv__decide *d);
+bool lv__policy_decide(const lv__decide *d, const lv__item *it, int64_t held, bool mine,
+                       lv__result *r);
+
 /* Opens the backend a URL names: a path (SQLite, created when missing). */
 lv_status lv__svc_db_open(lv__svc_db **out, const char *url);
 lv_status lv__svc_db_open_sqlite(lv__svc_db **out, const char *path);
