@@ -12,13 +12,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_rows.h"
 #include "crypto/keyfile.h"
 #include "licvault/licvault.h"
 #include "licvault/restorer.h"
 
-/* Usage: bench_backup [N] [SCRATCH_DIR]  (default 1000000 /tmp; prints one table)
+/* Usage: bench_backup [N] [SCRATCH_DIR]  (default 1000000 /tmp; prints one table;
+ * with LV_BENCH_ROWS, also its rows for bench/run.sh's table, see bench_rows.h)
  * Set-up (issue and import, not timed) and every timed phase run in child
  * processes, so each phase's peak memory (maxrss from wait4) is its own. */
+
+/* Goals (issue #3): licvault backup within 2x of `sqlite3 .backup`, within
+ * 0.5x of restic, under 32 MiB of peak memory. */
+#define GOAL_VS_SQLITE 2.0
+#define GOAL_VS_RESTIC 0.5
+#define GOAL_RSS_MIB 32
 
 static unsigned long long n_lic = 1000000, n_ok, n_bad;
 static char dir[4096], store[4200], mfile[4200], iss[4200], key[4300], pub[4300], idf[4200],
@@ -224,6 +232,39 @@ static void ratio(const char *what, double x, double goal, const char *goal_text
   printf("- %s: %.2fx (goal: %s; %s)\n", what, x, goal_text, x <= goal ? "met" : "NOT met");
 }
 
+static bench_row brow(const char *op, result r) {
+  return bench_row_plain(op, (double)n_lic, "licenses", r.secs, (double)n_lic / r.secs,
+                         "licenses/s", (double)r.maxrss_kb / 1024.0);
+}
+
+/* The rows for bench/run.sh: the two baselines, then licvault's backup once
+ * against each (the memory goal on the first). restic: NULL when missing. */
+static void emit_rows(result lv, result sq, const result *rs) {
+  bench_row b = brow("sqlite3 .backup of store.db + sync", sq);
+  bench_row_emit(&b);
+  if (rs) {
+    b = brow("restic backup of store.db + sync", *rs);
+    bench_row_emit(&b);
+  }
+  double mem = (double)lv.maxrss_kb / 1024.0;
+  b = brow("licvault backup (restorer API, fsync'd)", lv);
+  b.base = "sqlite3 .backup";
+  b.base_value = sq.secs;
+  b.base_unit = "s";
+  b.ratio = lv.secs / sq.secs;
+  b.goal = "<= 2x, peak < 32 MiB";
+  b.met = b.ratio <= GOAL_VS_SQLITE && mem < GOAL_RSS_MIB;
+  bench_row_emit(&b);
+  b = brow("licvault backup (restorer API, fsync'd)", lv);
+  b.base = rs ? "restic backup" : "restic (not installed)";
+  b.base_value = rs ? rs->secs : 0;
+  b.base_unit = "s";
+  b.ratio = rs ? lv.secs / rs->secs : -1;
+  b.goal = "<= 0.5x";
+  b.met = rs ? b.ratio <= GOAL_VS_RESTIC : -1;
+  bench_row_emit(&b);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1) n_lic = strtoull(argv[1], NULL, 10);
   const char *base = argc > 2 ? argv[2] : "/tmp";
@@ -298,13 +339,13 @@ int main(int argc, char **argv) {
          n_lic, n_ok, n_bad);
   printf("peak RSS: for the baselines, wait4 reports the largest process of the child's tree "
          "(the tool itself, not a sum)\n");
-  ratio("licvault backup / sqlite .backup", lv.secs / sq.secs, 2.0, "<= 2x");
+  ratio("licvault backup / sqlite .backup", lv.secs / sq.secs, GOAL_VS_SQLITE, "<= 2x");
   if (restic)
-    ratio("licvault backup / restic", lv.secs / rs.secs, 0.5, "<= 0.5x");
+    ratio("licvault backup / restic", lv.secs / rs.secs, GOAL_VS_RESTIC, "<= 0.5x");
   else
     printf("- licvault backup / restic: n/a (restic: not installed)\n");
   printf("- licvault backup peak RSS: %.1f MiB (goal: < 32 MiB; %s)\n",
-         (double)lv.maxrss_kb / 1024.0, lv.maxrss_kb < 32 * 1024 ? "met" : "NOT met");
+         (double)lv.maxrss_kb / 1024.0, lv.maxrss_kb < GOAL_RSS_MIB * 1024 ? "met" : "NOT met");
   unsigned long long set_b = size_of(set), db_b = size_of(db), copy_b = size_of(copy);
   printf("- sizes: set %.1f MiB vs store.db %.1f MiB (%.2fx); sqlite copy %.1f MiB", mib(set_b),
          mib(db_b), db_b ? (double)set_b / (double)db_b : 0.0, mib(copy_b));
@@ -312,5 +353,6 @@ int main(int argc, char **argv) {
   printf("\n");
   printf("set-up (not timed): issue %.1f s, import %.1f s (%.1f MiB); scratch: %s (removed)\n",
          su_issue.secs, su_import.secs, (double)su_import.maxrss_kb / 1024.0, dir);
+  emit_rows(lv, sq, restic ? &rs : NULL);
   return nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0;
 }

@@ -2,7 +2,8 @@
  * and compare import with its floor measured in the same run: N Ed25519
  * verifications spread over every core. Each phase runs in its own child
  * process so its peak memory (maxrss) is its own.
- * Usage: bench_import [N] [SCRATCH_DIR]   (prints one table) */
+ * Usage: bench_import [N] [SCRATCH_DIR]   (prints one table; with LV_BENCH_ROWS,
+ * also its rows for bench/run.sh's table, see bench_rows.h) */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,9 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_rows.h"
 #include "core/parallel.h"
 #include "crypto/crypto.h"
 #include "licvault/licvault.h"
+
+/* Goal (issue #2): import within 1.25x of the verification floor. */
+#define IMPORT_GOAL 1.25
 
 static unsigned long long n_lic = 1000000;
 static char dir[4096], store[4200], mfile[4200], iss[4200], key[4300], pub[4300], idf[4200],
@@ -105,9 +110,37 @@ static result run(int (*fn)(void)) {
 }
 
 static void row(const char *op, result r, const char *base, double base_secs) {
-  printf("| %-26s | %9llu | %8.2f s | %10.0f /s | %7.1f MiB | %-30s | %5.2fx |\n", op, n_lic,
-         r.secs, (double)n_lic / r.secs, (double)r.maxrss_kb / 1024.0, base,
-         base_secs > 0 ? r.secs / base_secs : 0.0);
+  char ratio[16] = "-";
+  if (base_secs > 0) snprintf(ratio, sizeof ratio, "%.2fx", r.secs / base_secs);
+  printf("| %-32s | %9llu | %8.2f s | %10.0f /s | %7.1f MiB | %-30s | %6s |\n", op, n_lic,
+         r.secs, (double)n_lic / r.secs, (double)r.maxrss_kb / 1024.0, base, ratio);
+}
+
+static bench_row lrow(const char *op, result r) {
+  return bench_row_plain(op, (double)n_lic, "licenses", r.secs, (double)n_lic / r.secs,
+                         "licenses/s", (double)r.maxrss_kb / 1024.0);
+}
+
+/* The same four rows for bench/run.sh, the baselines from this run. */
+static void emit_rows(result floor, result issue, result imp, result list) {
+  bench_row b = lrow("import floor: Ed25519 verify, all cores", floor);
+  bench_row_emit(&b);
+  b = lrow("issuer issue (sign, stream to a file)", issue);
+  bench_row_emit(&b);
+  b = lrow("import (verify, re-encrypt, store; 1 tx)", imp);
+  b.base = "import floor";
+  b.base_value = floor.secs;
+  b.base_unit = "s";
+  b.ratio = imp.secs / floor.secs;
+  b.goal = "<= 1.25x";
+  b.met = b.ratio <= IMPORT_GOAL;
+  bench_row_emit(&b);
+  b = lrow("list (stream every license)", list);
+  b.base = "import";
+  b.base_value = imp.secs;
+  b.base_unit = "s";
+  b.ratio = list.secs / imp.secs;
+  bench_row_emit(&b);
 }
 
 int main(int argc, char **argv) {
@@ -134,9 +167,9 @@ int main(int argc, char **argv) {
   result issue = run(phase_issue);
   result imp = run(phase_import);
   result list = run(phase_list);
-  printf("| %-26s | %9s | %10s | %12s | %11s | %-30s | %6s |\n", "operation", "licenses", "time",
+  printf("| %-32s | %9s | %10s | %12s | %11s | %-30s | %6s |\n", "operation", "licenses", "time",
          "rate", "peak RSS", "baseline (same run)", "ratio");
-  printf("|%s|%s|%s|%s|%s|%s|%s|\n", "----------------------------", "-----------",
+  printf("|%s|%s|%s|%s|%s|%s|%s|\n", "----------------------------------", "-----------",
          "------------", "--------------", "-------------", "--------------------------------",
          "--------");
   row("floor: Ed25519 verify, all cores", floor, "-", 0);
@@ -144,6 +177,7 @@ int main(int argc, char **argv) {
   row("import (verify+store, 1 tx)", imp, "floor: verify on all cores", floor.secs);
   row("list (stream every license)", list, "import", imp.secs);
   printf("cores: %u; scratch: %s (removed)\n", lv__par_threads(), dir);
+  emit_rows(floor, issue, imp, list);
   char cmd[4400];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   return system(cmd) != 0;

@@ -2,7 +2,8 @@
  * set through a licvaultd on loopback, beside its floor measured in the
  * same run: N Ed25519 verifications spread over every core. Each phase runs
  * in its own process, so its peak memory is its own; the service is a
- * separate process too. Usage: bench_restore [N] [SCRATCH_DIR] */
+ * separate process too. Usage: bench_restore [N] [SCRATCH_DIR]; with
+ * LV_BENCH_ROWS, also its rows for bench/run.sh's table (bench_rows.h). */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
@@ -14,10 +15,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_rows.h"
 #include "core/parallel.h"
 #include "crypto/keyfile.h"
 #include "licvault/licvault.h"
 #include "service/svc.h"
+
+/* Goal (issue #4): restore within 1.25x of the floor, under 64 MiB. */
+#define GOAL_RATIO 1.25
+#define GOAL_RSS_MIB 64
 
 static unsigned long long n_lic = 1000000;
 static char dir[4096], path[8][4300], url[128];
@@ -168,6 +174,26 @@ static int phase_floor(void) {
   return bad;
 }
 
+static bench_row rrow(const char *op, result r) {
+  return bench_row_plain(op, (double)n_lic, "licenses", r.secs, (double)n_lic / r.secs,
+                         "licenses/s", (double)r.maxrss_kb / 1024.0);
+}
+
+static void emit_rows(result fl, result rs, result bk) {
+  bench_row b = rrow("restore floor: Ed25519 verify, all cores", fl);
+  bench_row_emit(&b);
+  b = rrow("restore via licvaultd onto a new computer", rs);
+  b.base = "restore floor";
+  b.base_value = fl.secs;
+  b.base_unit = "s";
+  b.ratio = rs.secs / fl.secs;
+  b.goal = "<= 1.25x, peak < 64 MiB";
+  b.met = b.ratio <= GOAL_RATIO && b.peak_mib < GOAL_RSS_MIB;
+  bench_row_emit(&b);
+  b = rrow("backup of the set to restore (reference)", bk);
+  bench_row_emit(&b);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1) n_lic = strtoull(argv[1], NULL, 10);
   snprintf(dir, sizeof dir, "%s/lvrestore.XXXXXX", argc > 2 ? argv[2] : "/tmp");
@@ -203,6 +229,9 @@ int main(int argc, char **argv) {
          n_lic, bk.secs, (double)n_lic / bk.secs, (double)bk.maxrss_kb / 1024, "-");
   printf("cores: %u; the service ran on the same machine; scratch %s (removed)\n",
          lv__par_threads(), dir);
+  printf("goal (within %.2fx of the floor, peak < %d MiB): %s\n", GOAL_RATIO, GOAL_RSS_MIB,
+         rs.secs / fl.secs <= GOAL_RATIO && rs.maxrss_kb < GOAL_RSS_MIB * 1024 ? "met" : "not met");
+  emit_rows(fl, rs, bk);
   char cmd[4200];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   return system(cmd) != 0;
