@@ -66,9 +66,12 @@ static lv_status close_part(lv__set_writer *w) {
   lv__part *pt = &w->parts[w->nparts];
   pt->size = w->cur_size;
   lv__hash_final(&w->cur_hash, pt->hash);
-  lv_status rc = lv__afile_commit(w->cur);
+  bool in_place = false;
+  lv_status rc = lv__afile_commit_ex(w->cur, &in_place);
   w->cur = NULL;
-  if (rc == LV_OK) w->nparts++;
+  /* a part renamed into place whose folder fsync failed is still ours to
+   * remove on abort: count it either way */
+  if (rc == LV_OK || in_place) w->nparts++;
   return rc;
 }
 

@@ -1,6 +1,10 @@
 /* fault.h - injectable failure points for file I/O and allocation.
  * In builds with LV_FAULTS defined, tests arm a point to fail its k-th call
  * with a given errno; in every other build the checks compile to nothing.
+ * The write and fsync points cover licvault's own files and, through a
+ * SQLite VFS shim (lv__fault_sqlite_install), the store's and the service's
+ * databases; the clock seam is in core/timeutil.h, randomness in
+ * crypto/crypto.h (lv__random_set_fake).
  * Thread safety: arming is for single-threaded test set-up; hits are atomic. */
 #ifndef LV_CORE_FAULT_H
 #define LV_CORE_FAULT_H
@@ -10,6 +14,7 @@ typedef enum lv__fault_point {
   LV_FAULT_WRITE,
   LV_FAULT_FSYNC,
   LV_FAULT_RENAME,
+  LV_FAULT_DIRSYNC, /* fsync of a folder, after a rename or create */
   LV_FAULT__COUNT
 } lv__fault_point;
 
@@ -20,7 +25,11 @@ int lv__fault_hit(lv__fault_point p);
 void lv__fault_arm(lv__fault_point p, unsigned long k, int err);
 /* Calls of p since the last arm (to size a torture loop). */
 unsigned long lv__fault_calls(lv__fault_point p);
+/* Makes every SQLite database opened from now on go through the fault
+ * points (write, fsync); idempotent, thread-safe. */
+void lv__fault_sqlite_install(void);
 #else
+static inline void lv__fault_sqlite_install(void) {}
 static inline int lv__fault_hit(lv__fault_point p) {
   (void)p;
   return 0;

@@ -1,6 +1,6 @@
 /* file.h - durable file operations: the atomic writer (temp file, fsync,
  * rename, directory fsync), bounded whole-file reads, folder creation.
- * Every write, fsync and rename passes the fault seam (fault.h).
+ * Every write, fsync, rename and folder fsync passes the fault seam (fault.h).
  * Ownership: lv__afile is owned by its caller until commit or abort, each of
  * which frees it. */
 #ifndef LV_CORE_FILE_H

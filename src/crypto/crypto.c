@@ -12,7 +12,58 @@ _Static_assert(sizeof(lv__hash_state) >= sizeof(crypto_generichash_state),
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int init_rc = -1;
 
-static void init_once(void) { init_rc = sodium_init() < 0 ? -1 : 0; }
+#ifdef LV_FAULTS
+#include <stdatomic.h>
+#include <sodium/randombytes_sysrandom.h>
+
+/* The seam wraps the OS generator; libsodium must learn of it before
+ * sodium_init, so it is installed in every test build and passes through
+ * until a seed is set. */
+static uint8_t fake_seed[randombytes_SEEDBYTES];
+static atomic_bool fake_on;
+static atomic_ulong fake_ctr;
+
+static void fake_buf(void *p, size_t n) {
+  if (!atomic_load(&fake_on)) {
+    randombytes_sysrandom_implementation.buf(p, n);
+    return;
+  }
+  /* one fresh seed per call: hash(seed || counter) */
+  uint8_t s[randombytes_SEEDBYTES];
+  unsigned long c = atomic_fetch_add(&fake_ctr, 1);
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, NULL, 0, sizeof s);
+  crypto_generichash_update(&st, fake_seed, sizeof fake_seed);
+  crypto_generichash_update(&st, (const uint8_t *)&c, sizeof c);
+  crypto_generichash_final(&st, s, sizeof s);
+  randombytes_buf_deterministic(p, n, s);
+}
+static uint32_t fake_random(void) {
+  uint32_t x;
+  fake_buf(&x, sizeof x);
+  return x;
+}
+static const char *fake_name(void) { return "licvault-seam"; }
+static struct randombytes_implementation seam = {.implementation_name = fake_name,
+                                                 .random = fake_random,
+                                                 .stir = NULL,
+                                                 .uniform = NULL,
+                                                 .buf = fake_buf,
+                                                 .close = NULL};
+
+void lv__random_set_fake(const uint8_t seed[32]) {
+  if (seed) memcpy(fake_seed, seed, sizeof fake_seed);
+  atomic_store(&fake_ctr, 0);
+  atomic_store(&fake_on, seed != NULL);
+}
+#endif
+
+static void init_once(void) {
+#ifdef LV_FAULTS
+  randombytes_set_implementation(&seam);
+#endif
+  init_rc = sodium_init() < 0 ? -1 : 0;
+}
 
 lv_status lv__crypto_init(void) {
   pthread_once(&once, init_once);

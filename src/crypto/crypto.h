@@ -29,7 +29,16 @@
 /* Initializes libsodium once; safe to call from many threads. */
 lv_status lv__crypto_init(void);
 
+/* Every random byte licvault uses, its own and libsodium's (keys, nonces,
+ * stream headers, sealed-box ephemerals), comes from one source. */
 void lv__random(void *p, size_t n);
+#ifdef LV_FAULTS
+/* The randomness seam (test builds): with a seed, the source becomes a
+ * deterministic stream (so two runs write identical bytes); NULL returns
+ * to the operating system's generator. Set it before any thread uses
+ * randomness. */
+void lv__random_set_fake(const uint8_t seed[32]);
+#endif
 void lv__memzero(void *p, size_t n);
 /* Constant-time equality: 0 when equal. */
 int lv__memcmp_ct(const void *a, const void *b, size_t n);

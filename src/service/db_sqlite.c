@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/fault.h"
 #include "service/svc_db.h"
 
 #define GROUP_MAX 256
@@ -434,6 +435,7 @@ lv_status lv__svc_db_open_sqlite(lv__svc_db **out, const char *path) {
   sq *s = lv__calloc(1, sizeof *s);
   if (!s) return LV_E_NOMEM;
   s->base.ops = &ops;
+  lv__fault_sqlite_install(); /* test builds: writes and syncs can fail */
   int rc = sqlite3_open_v2(path, &s->db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
   lv_status r = st_of(rc);

@@ -8,6 +8,7 @@
 
 #include "core/alloc.h"
 #include "core/encoding.h"
+#include "core/fault.h"
 #include "core/file.h"
 #include "store/store.h"
 
@@ -49,6 +50,7 @@ lv_status lv__db_open(sqlite3 **out, const char *dir, bool create) {
   } else if (access(path, F_OK) < 0) {
     rc = errno == ENOENT ? LV_E_NEEDS_INDIV : lv__errno_status(errno);
   }
+  lv__fault_sqlite_install(); /* test builds: writes and syncs can fail */
   if (rc == LV_OK)
     /* an lv_store is used by one thread at a time (store.h): no SQLite
      * mutexes needed on it */

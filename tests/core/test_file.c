@@ -246,16 +246,15 @@ static void write_atomic_alloc_failure_is_nomem_and_leaves_nothing(void **state)
 
 /* The folder fsync runs after the rename, so its failure cannot restore the
  * old content: the caller gets the error, the path one whole version (the
- * new one) and no temp file. NOTE: file.h says "On failure ... path is as
- * it was", which cannot hold for this last step (see the report). */
+ * new one) and no temp file, as file.h states for this last step. */
 static void afile_commit_dir_fsync_failure_reports_error_whole_file(void **state) {
   (void)state;
   char *dir = tu_tmpdir("fault");
   char *p = tu_path(dir, "f");
   assert_int_equal(lv__file_write_atomic(p, "old", 3, 0644), LV_OK);
-  lv__fault_arm(LV_FAULT_FSYNC, 2, EIO);
+  lv__fault_arm(LV_FAULT_DIRSYNC, 1, EIO);
   assert_int_equal(lv__file_write_atomic(p, "new!", 4, 0644), LV_E_IO);
-  assert_int_equal(lv__fault_calls(LV_FAULT_FSYNC), 2);
+  assert_int_equal(lv__fault_calls(LV_FAULT_DIRSYNC), 1);
   disarm_all();
   assert_file_is(p, "new!", 4);
   assert_int_equal(count_tmp(dir), 0);

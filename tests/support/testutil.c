@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "testutil.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,3 +60,37 @@ int tu_flip(const char *path, long off) {
 }
 
 int tu_truncate(const char *path, long n) { return truncate(path, n); }
+
+int tu_rm_dir(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return errno == ENOENT ? 0 : -1;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    char *p = tu_path(dir, e->d_name);
+    unlink(p);
+    free(p);
+  }
+  closedir(d);
+  return rmdir(dir);
+}
+
+int tu_copy_dir(const char *from, const char *to) {
+  if (tu_rm_dir(to) < 0 || mkdir(to, 0700) < 0) return -1;
+  DIR *d = opendir(from);
+  if (!d) return -1;
+  struct dirent *e;
+  int rc = 0;
+  while (rc == 0 && (e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    char *src = tu_path(from, e->d_name), *dst = tu_path(to, e->d_name);
+    size_t n;
+    uint8_t *data = tu_read(src, &n);
+    struct stat st;
+    if (!data || stat(src, &st) < 0 || tu_write(dst, data, n) < 0 || chmod(dst, st.st_mode & 07777) < 0)
+      rc = -1;
+    free(data), free(src), free(dst);
+  }
+  closedir(d);
+  return rc;
+}

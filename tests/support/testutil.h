@@ -21,5 +21,10 @@ uint8_t *tu_read(const char *path, size_t *n);
 int tu_flip(const char *path, long off);
 /* Truncates a file to n bytes. */
 int tu_truncate(const char *path, long n);
+/* Makes to an exact copy of the flat folder from (to is emptied first,
+ * created when missing); 0 on success. */
+int tu_copy_dir(const char *from, const char *to);
+/* Removes a flat folder and its files; 0 on success or when missing. */
+int tu_rm_dir(const char *dir);
 
 #endif
