@@ -52,6 +52,11 @@ lv_status lv__meta_get_str(sqlite3 *db, const char *k, char *v, size_t cap);
 lv_status lv__meta_get_int(sqlite3 *db, const char *k, int64_t *v);
 
 /* ---- store_binding.c ---- */
+#define LV__BINDING_SECRET 32
+/* Parses the text of a binding secret file (docs/keys.md: "licvault-machine
+ * 1\n", 64 hex digits, "\n") into secret. LV_E_KEY_FILE for anything else;
+ * nothing is written to secret then. Pure: fuzz/fuzz_binding.c drives it. */
+lv_status lv__binding_parse(uint8_t secret[LV__BINDING_SECRET], const uint8_t *data, size_t n);
 /* The binding key of this computer for a store with machine_id: from the
  * binding secret file (created when create is set) and the OS machine id.
  * LV_E_INVALID_MACHINE when the file is absent and create is not set. */

@@ -12,7 +12,7 @@
 #include "core/file.h"
 #include "store/store.h"
 
-#define SECRET_LEN 32
+#define SECRET_LEN LV__BINDING_SECRET
 #define HEAD "licvault-machine 1\n"
 
 static void os_machine_id(char out[64]) {
@@ -55,16 +55,25 @@ static lv_status create_secret(const char *file, uint8_t secret[SECRET_LEN]) {
   return rc;
 }
 
+lv_status lv__binding_parse(uint8_t secret[LV__BINDING_SECRET], const uint8_t *data, size_t n) {
+  uint8_t tmp[LV__BINDING_SECRET];
+  const size_t hl = sizeof HEAD - 1, want = hl + 2 * SECRET_LEN + 1;
+  if (!data || n != want || memcmp(data, HEAD, hl) || data[n - 1] != '\n' ||
+      lv__hex_decode(tmp, SECRET_LEN, (const char *)data + hl, 2 * SECRET_LEN) < 0) {
+    lv__memzero(tmp, sizeof tmp); /* a failed decode may have filled part of it */
+    return LV_E_KEY_FILE;
+  }
+  memcpy(secret, tmp, SECRET_LEN);
+  lv__memzero(tmp, sizeof tmp);
+  return LV_OK;
+}
+
 static lv_status read_secret(const char *file, uint8_t secret[SECRET_LEN]) {
   uint8_t *data;
   size_t n;
-  const size_t want = sizeof HEAD - 1 + 2 * SECRET_LEN + 1;
   lv_status rc = lv__file_read_all(file, 256, &data, &n);
   if (rc < 0) return rc;
-  if (n != want || memcmp(data, HEAD, sizeof HEAD - 1) || data[n - 1] != '\n' ||
-      lv__hex_decode(secret, SECRET_LEN, (const char *)data + sizeof HEAD - 1,
-                     2 * SECRET_LEN) < 0)
-    rc = LV_E_KEY_FILE;
+  rc = lv__binding_parse(secret, data, n);
   lv__memzero(data, n);
   free(data);
   return rc;
