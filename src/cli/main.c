@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -82,6 +84,12 @@ int main(int argc, char **argv) {
                                        {NULL, 0, NULL, 0}};
   cli c = {0};
   int o;
+  /* This process unseals the store's keys and opens content keys (and an
+   * issuer's secret key): a crash must not write them to a core file, and
+   * another process of the same user must not read them through ptrace or
+   * /proc/PID/mem. First thing, before any secret exists (docs/secrets.md). */
+  setrlimit(RLIMIT_CORE, &(struct rlimit){0, 0});
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   setlocale(LC_ALL, "");
   bindtextdomain("licvault", LV_LOCALEDIR);
   textdomain("licvault");

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "core/encoding.h"
 #include "core/timeutil.h"
@@ -113,13 +115,20 @@ static int serve(int argc, char **argv) {
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, NULL);
   signal(SIGPIPE, SIG_IGN);
-  static lv__svc s;
-  lv_status rc = lv__svc_init(&s, &so);
-  if (rc < 0) return fail("serve", rc);
+  /* the service's secret keys live as long as it serves: in guarded memory
+   * (locked, kept out of core dumps, wiped when freed) */
+  lv__svc *s = lv__secure_alloc(sizeof *s);
+  if (!s) return fail("serve", LV_E_NOMEM);
+  lv_status rc = lv__svc_init(s, &so);
+  if (rc < 0) {
+    lv__secure_free(s);
+    return fail("serve", rc);
+  }
   lv__http *h;
   uint16_t port = 0;
-  if ((rc = lv__http_start(&h, &s, &port)) < 0) {
-    lv__svc_fini(&s);
+  if ((rc = lv__http_start(&h, s, &port)) < 0) {
+    lv__svc_fini(s);
+    lv__secure_free(s);
     fprintf(stderr, "licvaultd: cannot listen on %s (port taken, or not an IPv4 address)\n", so.listen);
     return 1;
   }
@@ -127,15 +136,16 @@ static int serve(int argc, char **argv) {
     char host[64];
     const char *colon = strrchr(so.listen, ':');
     snprintf(host, sizeof host, "%.*s", (int)(colon - so.listen), so.listen);
-    snprintf(s.public_url, sizeof s.public_url, "http://%s:%u", host, port);
+    snprintf(s->public_url, sizeof s->public_url, "http://%s:%u", host, port);
   }
-  printf("licvaultd: listening on %s (port %u)\n", s.public_url, port);
+  printf("licvaultd: listening on %s (port %u)\n", s->public_url, port);
   fflush(stdout);
   int sig = 0;
   sigwait(&set, &sig);
   fprintf(stderr, "ts=- level=info msg=\"shutting down\" signal=%d\n", sig);
   lv__http_stop(h); /* in-flight requests finish first */
-  lv__svc_fini(&s); /* the writer commits what is queued */
+  lv__svc_fini(s);  /* the writer commits what is queued */
+  lv__secure_free(s);
   return 0;
 }
 
@@ -210,6 +220,12 @@ static int status(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+  /* keygen makes and serve holds the service's secret keys, which unlock
+   * every backup set: a crash must not write them to a core file, and
+   * another process of the same user must not read them through ptrace or
+   * /proc/PID/mem. First thing, before any secret exists (docs/secrets.md). */
+  setrlimit(RLIMIT_CORE, &(struct rlimit){0, 0});
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (argc < 2) return usage(stderr, 2);
   const char *cmd = argv[1];
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) return usage(stdout, 0);
