@@ -4,10 +4,18 @@
 # port; computer A gets licenses and backs them up; computer B restores them
 # through the service; a dry run, and the limit, on computer C.
 # Usage: demo.sh LICVAULT_BINARY
+# LV_DEMO_DIR=DIR runs it in DIR (created when absent) instead of a fresh
+# temporary folder, so that every file it makes can be inspected afterwards
+# (tests/security/secrets_scan.sh).
 set -euo pipefail
 bin=$(readlink -f "${1:-build/licvault}")
 svc=$(dirname "$bin")/licvaultd
-work=$(mktemp -d "${TMPDIR:-/tmp}/licvault-demo.XXXXXX")
+if [ -n "${LV_DEMO_DIR:-}" ]; then
+  mkdir -p "$LV_DEMO_DIR"
+  work=$(readlink -f "$LV_DEMO_DIR")
+else
+  work=$(mktemp -d "${TMPDIR:-/tmp}/licvault-demo.XXXXXX")
+fi
 cd "$work"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ licvault'; printf ' %q' "$@"; printf '\n'; "$bin" "$@"; }
