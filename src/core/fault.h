@@ -23,6 +23,9 @@ typedef enum lv__fault_point {
 int lv__fault_hit(lv__fault_point p);
 /* Fails the k-th (1-based) next call of p with err; k = 0 disarms. */
 void lv__fault_arm(lv__fault_point p, unsigned long k, int err);
+/* Fails the k-th call and every one after it (a disk that stays full);
+ * k = 0 disarms. */
+void lv__fault_arm_sticky(lv__fault_point p, unsigned long k, int err);
 /* Calls of p since the last arm (to size a torture loop). */
 unsigned long lv__fault_calls(lv__fault_point p);
 /* Makes every SQLite database opened from now on go through the fault

@@ -21,7 +21,7 @@ struct lv__http {
 
 typedef struct req {
   lv__buf body;
-  bool too_large;
+  lv_status upload_rc; /* LV_E_TOO_LARGE, or LV_E_NOMEM: no room to hold it */
 } req;
 
 static void log_line(const char *method, const char *url, unsigned status, size_t in, size_t out) {
@@ -45,15 +45,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return MHD_YES;
   }
   if (*upload_size) {
-    if (!r->too_large && lv__buf_put(&r->body, upload, *upload_size) < 0) r->too_large = true;
+    if (r->upload_rc == LV_OK) r->upload_rc = lv__buf_put(&r->body, upload, *upload_size);
     *upload_size = 0;
     return MHD_YES;
   }
   lv__answer a;
   memset(&a, 0, sizeof a);
   lv__buf_init(&a.body, 16u << 20);
-  if (r->too_large) {
-    lv__svc_error(h->s, &a, LV_E_TOO_LARGE, "the request body is larger than 4 MiB");
+  if (r->upload_rc < 0) {
+    lv__svc_error(h->s, &a, r->upload_rc,
+                  r->upload_rc == LV_E_TOO_LARGE ? "the request body is larger than 4 MiB"
+                                                 : "the service is short of memory: retry");
   } else {
     const char *sig = MHD_lookup_connection_value(c, MHD_HEADER_KIND, LV__SIG_HEADER);
     lv__svc_handle(h->s, method, url, r->body.data, r->body.len, sig, &a);

@@ -202,7 +202,7 @@ static void torture_store_op(const char *name, lv_status (*mutate)(world *, lv_s
   w.max_step = max_step;
   learn_want(&w);
   tt_op op = {name, store_reset, store_run, store_check, &w};
-  tt_stats st = tt_torture(&op, tt_all_points, 6);
+  tt_stats st = tt_torture(&op, tt_all_points, TT_ALL);
   assert_true(st.runs > 0);
   world_free(&w);
 }
@@ -330,7 +330,7 @@ static void torture_backup(bool overwrite) {
   if (overwrite) assert_true(w.old_set.created != w.new_set.created);
   tt_op op = {overwrite ? "backup --overwrite" : "backup", overwrite ? backup_over_reset : backup_new_reset,
               backup_run, backup_check, &w};
-  tt_torture(&op, tt_all_points, 6);
+  tt_torture(&op, tt_all_points, TT_ALL);
   backup_release_inputs();
   world_free(&w);
 }
@@ -430,7 +430,7 @@ static void restore_under_every_failure(void **state) {
   if (!inv_store_snap(&r.b_want, r.b_store, r.b_machine, why)) fail_msg("%s", why);
   assert_int_equal(r.b_want.n, BACKED_UP);
   tt_op op = {"restore", restore_reset, restore_run, restore_check, &r};
-  tt_torture(&op, tt_all_points, 6);
+  tt_torture(&op, tt_all_points, TT_ALL);
   lv__http_stop(r.http);
   lv__svc_fini(&r.svc);
   inv_snap_free(&r.b_before);

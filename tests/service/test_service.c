@@ -24,7 +24,9 @@
 #include "license/lock.h"
 #include "proto/proto.h"
 #include "service/svc.h"
+#include "invariants.h"
 #include "testutil.h"
+#include "torture.h"
 
 #define T0 INT64_C(1800000000) /* every case runs on this fake clock */
 #define DAY INT64_C(86400)
@@ -1639,6 +1641,114 @@ static void storage_failure_is_503_and_changes_nothing(void **state) {
   req_free(&qb), req_free(&qc), resp_free(&rb), resp_free(&rc);
 }
 
+/* ---- the grant path under every failure (issue #7) ---- */
+
+typedef struct grant_run {
+  svc_fx *f;
+  comp o, b, c; /* the original computer, the restorer, a third one */
+  set s;
+  lv__item items[8];
+  req q;            /* B's request of this run (retries reuse it) */
+  lv__buf first;    /* the answer B got, when it got one */
+  lv__svc_stats st0;
+  unsigned long k_seen;
+} grant_run;
+
+static lv_status post_restore(const svc_fx *f, const comp *c, const req *q, lv__buf *ans) {
+  lv__client *cl;
+  char msg[256] = "";
+  lv_status rc = lv__client_new(&cl, f->base, f->key.sign_pk, c->sign_sk, NULL);
+  if (rc != LV_OK) return rc;
+  ans->len = 0;
+  rc = lv__client_post(cl, LV__PATH_RESTORE, &q->body, ans, msg);
+  lv__client_free(cl);
+  return rc;
+}
+
+/* Every run: 8 new licenses of computer O, that B restores (limit 2: O and
+ * B), so each run takes the same path through the grant code. */
+static void grant_reset(void *ctx) {
+  grant_run *g = ctx;
+  for (size_t i = 0; i < 8; i++) lic_new(&g->items[i], g->o.who.machine_id, "T");
+  req_free(&g->q);
+  req_restore(&g->q, &g->b, &g->s, g->items, 8, false, lv__time_now(), NULL);
+  g->st0 = stats_of(g->f);
+}
+
+static lv_status grant_run_once(void *ctx) {
+  grant_run *g = ctx;
+  return post_restore(g->f, &g->b, &g->q, &g->first);
+}
+
+static void grant_check(void *ctx, lv_status rc, lv__fault_point p, unsigned long k) {
+  grant_run *g = ctx;
+  got out;
+  /* a failure is a clear refusal of the whole request, never a crash or
+   * a half answer */
+  if (rc != LV_OK && rc != LV_E_SERVICE_UNAVAILABLE && rc != LV_E_NOMEM)
+    fail_msg("%s #%lu: the client got %s", tt_point_name(p), k, lv_status_name(rc));
+  lv__svc_stats st = stats_of(g->f);
+  if (rc == LV_OK) {
+    /* answered: durably recorded, every one */
+    check_restore(g->f, &g->b, &g->s, g->items, 8, false, g->q.hash, &g->first, &out);
+    expect_all(&out, LV__OUT_RESTORE, 0);
+    assert_int_equal(st.grants, g->st0.grants + 8);
+  } else {
+    /* refused: either nothing was recorded, or the decision was (then the
+     * retry gets exactly that answer back) */
+    assert_true(st.grants == g->st0.grants || st.grants == g->st0.grants + 8);
+  }
+  /* the same request again: the same decision, charged once */
+  lv__buf again;
+  lv__buf_init(&again, LV__BODY_MAX);
+  lv_status rc2 = post_restore(g->f, &g->b, &g->q, &again);
+  if (rc2 != LV_OK)
+    fail_msg("%s #%lu: the retry failed: %s", tt_point_name(p), k, lv_status_name(rc2));
+  check_restore(g->f, &g->b, &g->s, g->items, 8, false, g->q.hash, &again, &out);
+  expect_all(&out, LV__OUT_RESTORE, 0);
+  if (rc == LV_OK) {
+    assert_int_equal(again.len, g->first.len);
+    assert_memory_equal(again.data, g->first.data, again.len);
+  }
+  lv__buf_free(&again);
+  st = stats_of(g->f);
+  assert_int_equal(st.grants, g->st0.grants + 8);
+  /* and the limit holds: a third computer is refused every license */
+  got third;
+  restore(g->f, &g->c, &g->s, g->items, 8, false, &third);
+  expect_all(&third, LV__OUT_LIMIT, 0);
+  assert_int_equal(stats_of(g->f).grants, g->st0.grants + 8);
+  char why[INV_WHY];
+  if (!pg_url() && !inv_service_limits(g->f->db, 2, NULL, why)) fail_msg("%s", why);
+  g->k_seen++;
+}
+
+static void grant_path_under_every_failure(void **state) {
+  svc_fx *f = *state;
+  fx_start(f, "grant-torture", 2, 0, 1800000000);
+  grant_run g;
+  memset(&g, 0, sizeof g);
+  g.f = f;
+  comp_new(&g.o), comp_new(&g.b), comp_new(&g.c);
+  set_new(&g.s, f->key.box_pk);
+  lv__buf_init(&g.first, LV__BODY_MAX);
+  /* B and C are known to the service before the torture (first sight pins
+   * their keys: a path of its own, tested elsewhere) */
+  grant_reset(&g);
+  got warm;
+  restore(f, &g.b, &g.s, g.items, 1, true, &warm);
+  restore(f, &g.c, &g.s, g.items, 1, true, &warm);
+  tt_op op = {"service grant", grant_reset, grant_run_once, grant_check, &g};
+  /* the service's points: its database's writes and syncs, allocations */
+  static const tt_point pts[] = {{LV_FAULT_WRITE, ENOSPC, false}, {LV_FAULT_WRITE, ENOSPC, true},
+                                 {LV_FAULT_WRITE, EIO, false},    {LV_FAULT_FSYNC, EIO, false},
+                                 {LV_FAULT_FSYNC, EIO, true},     {LV_FAULT_ALLOC, ENOMEM, false}};
+  tt_torture(&op, pts, sizeof pts / sizeof pts[0]);
+  assert_true(g.k_seen > 0);
+  req_free(&g.q);
+  lv__buf_free(&g.first);
+}
+
 int main(void) {
   if (lv__crypto_init() < 0) return 1;
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return 1;
@@ -1659,6 +1769,7 @@ int main(void) {
       T(concurrent_restores_never_exceed_the_limit),
       T(service_down_is_unavailable),
       T(storage_failure_is_503_and_changes_nothing),
+      T(grant_path_under_every_failure),
   };
 #undef T
   int rc = cmocka_run_group_tests(tests, NULL, NULL);

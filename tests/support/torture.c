@@ -10,9 +10,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-const tt_point tt_all_points[6] = {{LV_FAULT_WRITE, ENOSPC}, {LV_FAULT_WRITE, EIO},
-                                   {LV_FAULT_FSYNC, EIO},    {LV_FAULT_RENAME, EIO},
-                                   {LV_FAULT_DIRSYNC, EIO},  {LV_FAULT_ALLOC, ENOMEM}};
+const tt_point tt_all_points[TT_ALL] = {
+    {LV_FAULT_WRITE, ENOSPC, false}, {LV_FAULT_WRITE, ENOSPC, true}, {LV_FAULT_WRITE, EIO, false},
+    {LV_FAULT_FSYNC, EIO, false},    {LV_FAULT_RENAME, EIO, false},  {LV_FAULT_DIRSYNC, EIO, false},
+    {LV_FAULT_ALLOC, ENOMEM, false}};
 
 bool tt_full(void) {
   const char *e = getenv("LV_TORTURE");
@@ -28,6 +29,10 @@ const char *tt_point_name(lv__fault_point p) {
   case LV_FAULT_DIRSYNC: return "dirsync";
   default: return "?";
   }
+}
+
+static const char *errno_name(int e) {
+  return e == ENOSPC ? "ENOSPC" : e == ENOMEM ? "ENOMEM" : e == EIO ? "EIO" : "errno";
 }
 
 static void disarm_all(void) {
@@ -58,7 +63,8 @@ tt_stats tt_torture(const tt_op *op, const tt_point *pts, size_t npts) {
     unsigned long failed = 0, runs = 0;
     for (unsigned long k = 1; k <= calls; k = next_k(k, calls)) {
       op->reset(op->ctx);
-      lv__fault_arm(p, k, pts[i].err);
+      if (pts[i].sticky) lv__fault_arm_sticky(p, k, pts[i].err);
+      else lv__fault_arm(p, k, pts[i].err);
       rc = op->run(op->ctx);
       disarm_all();
       runs++;
@@ -70,8 +76,9 @@ tt_stats tt_torture(const tt_op *op, const tt_point *pts, size_t npts) {
       }
       op->check(op->ctx, rc, p, k);
     }
-    print_message("torture %-24s %-7s errno %-3d %5lu calls %5lu runs %5lu failed\n", op->name,
-                  tt_point_name(p), pts[i].err, calls, runs, failed);
+    print_message("torture %-20s %-7s %-6s %-6s %5lu calls %5lu runs %5lu failed\n", op->name,
+                  tt_point_name(p), errno_name(pts[i].err),
+                  pts[i].sticky ? "sticky" : "once", calls, runs, failed);
     st.runs += runs;
     st.failed += failed;
   }

@@ -19,7 +19,8 @@
 
 typedef struct tt_point {
   lv__fault_point p;
-  int err; /* errno the failed call returns */
+  int err;     /* errno the failed call returns */
+  bool sticky; /* every call from the k-th on fails (a disk that stays full) */
 } tt_point;
 
 typedef struct tt_op {
@@ -34,9 +35,10 @@ typedef struct tt_op {
   void *ctx;
 } tt_op;
 
-/* The usual points: write ENOSPC, write EIO, fsync EIO, rename EIO, folder
- * fsync EIO, allocation ENOMEM. */
-extern const tt_point tt_all_points[6];
+/* The usual points: write ENOSPC (once, and from then on), write EIO,
+ * fsync EIO, rename EIO, folder fsync EIO, allocation ENOMEM. */
+#define TT_ALL 7
+extern const tt_point tt_all_points[TT_ALL];
 
 typedef struct tt_stats {
   unsigned long runs, failed, calls[LV_FAULT__COUNT];
