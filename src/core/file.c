@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ struct lv__afile {
   int fd;
   char *path;
   char *tmp;
+  bool anon; /* an unnamed O_TMPFILE: tmp is only the name it is linked at */
   uint64_t size;
   lv_status err; /* sticky: after a failed write the file can only be aborted */
   size_t fill;
@@ -94,6 +96,23 @@ lv_status lv__fsync_dir(const char *path) {
   return e ? lv__errno_status(e) : LV_OK;
 }
 
+/* An unnamed file in path's folder (Linux O_TMPFILE), so that a process
+ * killed while writing leaves nothing behind; -1 where the file system (FAT,
+ * say) or a missing /proc does not allow it: then a named temp file. */
+static int open_anon(const char *path, int mode) {
+#ifdef O_TMPFILE
+  if (access("/proc/self/fd", X_OK) < 0) return -1;
+  char *dir = dir_of(path);
+  if (!dir) return -1;
+  int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+  free(dir);
+  return fd;
+#else
+  (void)path, (void)mode;
+  return -1;
+#endif
+}
+
 static lv_status afile_start(lv__afile **out, char *path, char *tmp, int mode, int excl) {
   lv__afile *f = lv__calloc(1, sizeof *f);
   if (!f || !path || !tmp) {
@@ -102,7 +121,11 @@ static lv_status afile_start(lv__afile **out, char *path, char *tmp, int mode, i
   }
   f->path = path;
   f->tmp = tmp;
-  f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | excl, mode);
+  /* only a unique temp name (excl) may be linked late: a fixed one may be
+   * meant to be seen while written (the backup set's parts are not) */
+  f->fd = excl ? open_anon(path, mode) : -1;
+  f->anon = f->fd >= 0;
+  if (!f->anon) f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | excl, mode);
   if (f->fd < 0) {
     lv_status rc = lv__errno_status(errno);
     free(f->tmp);
@@ -174,6 +197,17 @@ lv_status lv__afile_commit_ex(lv__afile *f, bool *in_place) {
     rc = lv__errno_status(e);
     goto done;
   }
+  if (f->anon) {
+    /* give the unnamed file its temp name, then rename it over path as
+     * usual: rename replaces atomically, linkat cannot */
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", f->fd);
+    if (linkat(AT_FDCWD, proc, AT_FDCWD, f->tmp, AT_SYMLINK_FOLLOW) < 0) {
+      rc = lv__errno_status(errno);
+      goto done;
+    }
+    f->anon = false; /* named now: abort removes it */
+  }
   if (close(f->fd) < 0) {
     f->fd = -1;
     rc = lv__errno_status(errno);
@@ -200,7 +234,7 @@ lv_status lv__afile_commit(lv__afile *f) { return lv__afile_commit_ex(f, NULL); 
 void lv__afile_abort(lv__afile *f) {
   if (!f) return;
   if (f->fd >= 0) close(f->fd);
-  if (f->tmp) unlink(f->tmp);
+  if (f->tmp && !f->anon) unlink(f->tmp);
   lv__wipe(f->buf, sizeof f->buf);
   free(f->tmp);
   free(f->path);

@@ -17,8 +17,11 @@ lv_status lv__errno_status(int err);
 
 typedef struct lv__afile lv__afile;
 
-/* Starts writing path atomically: data goes to a hidden temp file beside it
- * created with mode; nothing at path changes until commit. */
+/* Starts writing path atomically: data goes to a temp file beside it
+ * created with mode; nothing at path changes until commit. On Linux file
+ * systems that allow it the temp file is unnamed (O_TMPFILE) until commit,
+ * so a writer killed meanwhile leaves nothing behind; elsewhere (FAT, no
+ * /proc) it is a hidden "path.tmpPID.N". */
 lv_status lv__afile_open(lv__afile **out, const char *path, int mode);
 /* The same with the temp file's name chosen by the caller (it must be in
  * path's folder), for media that want short names (a backup set's 8.3

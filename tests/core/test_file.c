@@ -229,7 +229,9 @@ static void write_atomic_alloc_failure_is_nomem_and_leaves_nothing(void **state)
       assert_int_equal(rc, LV_OK);
       break;
     }
-    assert_int_equal(rc, LV_E_NOMEM);
+    /* the unnamed temp file's folder name is the one allocation a failure
+     * of which costs nothing: a named temp file is used instead */
+    if (rc != LV_OK) assert_int_equal(rc, LV_E_NOMEM);
     assert_int_equal(count_tmp(dir), 0);
     /* a failure after the rename may have left the new content, but
      * always one whole version */
@@ -289,7 +291,8 @@ static void afile_streams_more_than_buffer(void **state) {
   lv__afile *f;
   assert_int_equal(tu_write(p, "old", 3), 0);
   assert_int_equal(lv__afile_open(&f, p, 0640), LV_OK);
-  assert_int_equal(count_tmp(dir), 1);
+  /* unnamed while written (O_TMPFILE): a killed writer leaves nothing */
+  assert_int_equal(count_tmp(dir), 0);
   size_t off = 0, step = 1;
   while (off < BIG) { /* odd, growing chunk sizes cross the 64 KiB buffer */
     size_t take = step < BIG - off ? step : BIG - off;
@@ -386,8 +389,8 @@ static void afile_two_writers_same_path_last_commit_wins(void **state) {
   char *p = tu_path(dir, "f");
   lv__afile *a, *b;
   assert_int_equal(lv__afile_open(&a, p, 0644), LV_OK);
-  assert_int_equal(lv__afile_open(&b, p, 0644), LV_OK); /* distinct temp names */
-  assert_int_equal(count_tmp(dir), 2);
+  assert_int_equal(lv__afile_open(&b, p, 0644), LV_OK); /* distinct temp files */
+  assert_int_equal(count_tmp(dir), 0);                    /* both unnamed */
   assert_int_equal(lv__afile_write(a, "aaaa", 4), LV_OK);
   assert_int_equal(lv__afile_write(b, "bb", 2), LV_OK);
   assert_int_equal(lv__afile_commit(a), LV_OK);

@@ -193,7 +193,7 @@ bool inv_backup_one_of(const char *dir, const inv_set *old, const inv_set *new_s
   }
   if (rc != LV_OK) return no(why, "backup set does not verify: %s", lv_status_str(rc));
   inv_set got = {bi.created, bi.licenses};
-  if (same_set(&got, old) || same_set(&got, new_set)) return true;
+  if ((!old && !new_set) || same_set(&got, old) || same_set(&got, new_set)) return true;
   return no(why, "backup set (created %lld, %llu licenses) is neither the old nor the new one",
             (long long)got.created, (unsigned long long)got.licenses);
 }
