@@ -2,10 +2,12 @@
  * writer thread that takes every waiting decision into one transaction
  * (group commit: one fsync for many requests), each decision in its own
  * savepoint so one failure does not sink the others. */
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/fault.h"
@@ -174,10 +176,11 @@ static lv_status decide_one(sqlite3 *db, lv__decide *d, bool any_revoked, const 
   return run_sql(db, q_grant, key, LV__HASH, d->me, LV__MACHINE_ID, d->now);
 }
 
+static const char q_answer[] = "SELECT req_hash, body FROM answers WHERE rid = ?1";
 static lv_status stored_answer(sqlite3 *db, lv__decide *d) {
-  sqlite3_stmt *st;
-  int rc = sqlite3_prepare_v2(db, "SELECT req_hash, body FROM answers WHERE rid = ?1", -1, &st, NULL);
-  if (rc != SQLITE_OK) return st_of(rc);
+  sqlite3_stmt *st = stmt(db, q_answer);
+  int rc;
+  if (!st) return LV_E_IO;
   sqlite3_bind_blob(st, 1, d->rid, LV__RID, SQLITE_STATIC);
   lv_status r = LV_E_NOT_FOUND;
   if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -189,11 +192,12 @@ static lv_status stored_answer(sqlite3 *db, lv__decide *d) {
   } else if (rc != SQLITE_DONE) {
     r = st_of(rc);
   }
-  sqlite3_finalize(st);
+  sqlite3_reset(st);
   return r;
 }
 
 static lv_status do_pin(sqlite3 *db, job *j);
+static const char q_answer_put[] = "INSERT INTO answers(rid, req_hash, body, at) VALUES(?1,?2,?3,?4)";
 
 static lv_status do_decide(sqlite3 *db, lv__decide *d) {
   if (d->pin_pk) { /* the asking computer's key, pinned in the same transaction */
@@ -213,33 +217,33 @@ static lv_status do_decide(sqlite3 *db, lv__decide *d) {
   }
   if ((rc = d->answer(d->ctx, d->res, d->n, limit, d->body)) < 0) return rc;
   if (d->dry_run) return LV_OK;
-  sqlite3_stmt *st;
-  int src = sqlite3_prepare_v2(db, "INSERT INTO answers(rid, req_hash, body, at) VALUES(?1,?2,?3,?4)",
-                               -1, &st, NULL);
-  if (src != SQLITE_OK) return st_of(src);
+  sqlite3_stmt *st = stmt(db, q_answer_put);
+  if (!st) return LV_E_IO;
   sqlite3_bind_blob(st, 1, d->rid, LV__RID, SQLITE_STATIC);
   sqlite3_bind_blob(st, 2, d->hash, LV__HASH, SQLITE_STATIC);
   sqlite3_bind_blob(st, 3, d->body->data, (int)d->body->len, SQLITE_STATIC);
   sqlite3_bind_int64(st, 4, d->now);
-  src = sqlite3_step(st);
-  sqlite3_finalize(st);
+  int src = sqlite3_step(st);
+  sqlite3_reset(st);
   return st_of(src);
 }
 
+static const char q_pin[] = "INSERT OR IGNORE INTO machines(id, sign_pk, first_seen) VALUES(?1,?2,?3)",
+                  q_pinned[] = "SELECT sign_pk FROM machines WHERE id = ?1";
 static lv_status do_pin(sqlite3 *db, job *j) {
-  sqlite3_stmt *st;
-  lv_status rc = run_sql(db, "INSERT OR IGNORE INTO machines(id, sign_pk, first_seen) VALUES(?1,?2,?3)",
-                         j->id, 16, j->pk, 32, j->now);
+  lv_status rc = run_sql(db, q_pin, j->id, 16, j->pk, 32, j->now);
   if (rc < 0) return rc;
-  int src = sqlite3_prepare_v2(db, "SELECT sign_pk FROM machines WHERE id = ?1", -1, &st, NULL);
-  if (src != SQLITE_OK) return st_of(src);
+  sqlite3_stmt *st = stmt(db, q_pinned);
+  if (!st) return LV_E_IO;
   sqlite3_bind_blob(st, 1, j->id, 16, SQLITE_STATIC);
-  src = sqlite3_step(st);
+  int src = sqlite3_step(st);
   rc = src == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32 &&
                !memcmp(sqlite3_column_blob(st, 0), j->pk, 32)
            ? LV_OK
-           : LV_E_ACCESS;
-  sqlite3_finalize(st);
+           : src == SQLITE_ROW ? LV_E_ACCESS
+           : src == SQLITE_DONE ? LV_E_IO /* just inserted: cannot be missing */
+                                : st_of(src);
+  sqlite3_reset(st);
   return rc;
 }
 
@@ -436,6 +440,11 @@ lv_status lv__svc_db_open_sqlite(lv__svc_db **out, const char *path) {
   if (!s) return LV_E_NOMEM;
   s->base.ops = &ops;
   lv__fault_sqlite_install(); /* test builds: writes and syncs can fail */
+  /* the records say which computers hold which licenses: the database is
+   * the service's alone (0600 from its first byte; SQLite gives its -wal
+   * and -shm the same mode) */
+  int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0) close(fd);
   int rc = sqlite3_open_v2(path, &s->db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
   lv_status r = st_of(rc);

@@ -29,6 +29,8 @@ lv_status lv__svc_init(lv__svc *s, const lv__svc_opts *o) {
     return rc;
   }
   snprintf(s->public_url, sizeof s->public_url, "%s", o->public_url ? o->public_url : "");
+  lv__scache_init(&s->sets);
+  lv__scache_init(&s->answers);
   return LV_OK;
 }
 
@@ -36,6 +38,8 @@ void lv__svc_fini(lv__svc *s) {
   if (s->db) s->db->ops->close(s->db);
   s->db = NULL;
   lv__keyfile_wipe(&s->key);
+  lv__scache_wipe(&s->sets);
+  lv__scache_wipe(&s->answers);
 }
 
 static void error_answer(lv__svc *s, lv__answer *a, lv_status rc, const uint8_t hash[LV__HASH],
@@ -107,11 +111,23 @@ static lv_status admit(lv__svc *s, const lv__req_head *h, const char *path, cons
   return rc;
 }
 
+_Static_assert(LV__SECRET == 32 && LV__KEY == 32, "the secret cache holds 32-byte values");
+
 static lv_status open_secret(lv__svc *s, const uint8_t sealed[LV__SEALED_SECRET],
                              uint8_t secret[LV__SECRET]) {
-  return lv__seal_open(secret, sealed, LV__SEALED_SECRET, s->key.box_pk, s->key.box_sk) == LV_OK
-             ? LV_OK
-             : LV_E_BACKUP_CORRUPT;
+  if (lv__scache_get(&s->sets, sealed, LV__SEALED_SECRET, secret)) return LV_OK;
+  if (lv__seal_open(secret, sealed, LV__SEALED_SECRET, s->key.box_pk, s->key.box_sk) < 0)
+    return LV_E_BACKUP_CORRUPT;
+  lv__scache_put(&s->sets, sealed, LV__SEALED_SECRET, secret);
+  return LV_OK;
+}
+
+/* The key an answer to this computer is encrypted under. */
+static lv_status answer_key(lv__svc *s, const uint8_t box_pk[LV__BOX_PK], uint8_t akey[LV__KEY]) {
+  if (lv__scache_get(&s->answers, box_pk, LV__BOX_PK, akey)) return LV_OK;
+  lv_status rc = lv__answer_key(akey, s->key.box_sk, box_pk, s->key.box_pk, box_pk);
+  if (rc == LV_OK) lv__scache_put(&s->answers, box_pk, LV__BOX_PK, akey);
+  return rc;
 }
 
 static void on_open(lv__svc *s, const uint8_t *body, size_t n, const char *sig, lv__answer *a) {
@@ -130,7 +146,7 @@ static void on_open(lv__svc *s, const uint8_t *body, size_t n, const char *sig, 
     why = "the set's secret does not open: altered, or for another service";
   if (rc == LV_OK) {
     lv__set_stream_key(skey, secret);
-    rc = lv__answer_key(akey, s->key.box_sk, q.h.who.box_pk, s->key.box_pk, q.h.who.box_pk);
+    rc = answer_key(s, q.h.who.box_pk, akey);
   }
   if (rc == LV_OK) {
     memcpy(r.req_hash, hash, LV__HASH);
@@ -235,7 +251,7 @@ static void on_restore(lv__svc *s, const uint8_t *body, size_t n, const char *si
   if (rc == LV_OK && (!res || !c.pads)) rc = LV_E_NOMEM;
   if (rc == LV_OK) {
     for (size_t i = 0; i < q.n; i++) lv__set_license_pad(c.pads + 32 * i, secret, &q.items[i].ref);
-    rc = lv__answer_key(c.akey, s->key.box_sk, q.h.who.box_pk, s->key.box_pk, q.h.who.box_pk);
+    rc = answer_key(s, q.h.who.box_pk, c.akey);
   }
   if (rc == LV_OK) {
     c.s = s;

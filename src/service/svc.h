@@ -10,6 +10,7 @@
 
 #include "core/buf.h"
 #include "crypto/keyfile.h"
+#include "service/secret_cache.h"
 #include "service/svc_db.h"
 
 typedef struct lv__svc_opts {
@@ -37,6 +38,8 @@ typedef struct lv__svc {
   lv__svc_db *db;
   lv__svc_metrics m;
   char public_url[512];
+  lv__scache sets;    /* sealed S -> S */
+  lv__scache answers; /* a computer's box key -> the answer key */
 } lv__svc;
 
 /* What a request becomes. */

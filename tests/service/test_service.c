@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1641,6 +1642,30 @@ static void storage_failure_is_503_and_changes_nothing(void **state) {
   req_free(&qb), req_free(&qc), resp_free(&rb), resp_free(&rc);
 }
 
+/* The records (which computer holds which license) are the service's
+ * alone: its SQLite database and journal are 0600 from the first byte. */
+static void database_is_the_services_alone(void **state) {
+  svc_fx *f = *state;
+  fx_start(f, "db-mode", 0, 0, 1800000000);
+  if (pg_url()) return; /* PostgreSQL keeps its own files */
+  comp c;
+  set st;
+  lv__item it;
+  got g;
+  comp_new(&c);
+  set_new(&st, f->key.box_pk);
+  lic_new(&it, c.who.machine_id, "T");
+  restore(f, &c, &st, &it, 1, false, &g); /* the WAL exists now */
+  struct stat sb;
+  assert_int_equal(stat(f->db, &sb), 0);
+  assert_int_equal(sb.st_mode & 0777, 0600);
+  char *wal = malloc(strlen(f->db) + 5);
+  assert_non_null(wal);
+  sprintf(wal, "%s-wal", f->db);
+  if (stat(wal, &sb) == 0) assert_int_equal(sb.st_mode & 0777, 0600);
+  free(wal);
+}
+
 /* ---- the grant path under every failure (issue #7) ---- */
 
 typedef struct grant_run {
@@ -1769,6 +1794,7 @@ int main(void) {
       T(concurrent_restores_never_exceed_the_limit),
       T(service_down_is_unavailable),
       T(storage_failure_is_503_and_changes_nothing),
+      T(database_is_the_services_alone),
       T(grant_path_under_every_failure),
   };
 #undef T
