@@ -13,7 +13,7 @@ bin=$(readlink -f "$1/licvault"); svc=$(readlink -f "$1/licvaultd")
 work=$2; inv=$(readlink -f "$3"); iters=${4:-20}
 shift 4 || shift $#
 only=" ${*:-all} "
-rm -rf "$work"; mkdir -p "$work"; cd "$work"
+rm -rf "$work"; mkdir -p "$work"; cd "$work"; work=$PWD
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done; }
 trap cleanup EXIT
@@ -21,15 +21,21 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 want_cmd() { [ "$only" = " all " ] || [[ $only == *" $1 "* ]]; }
 as() { export LICVAULT_STORE=$work/$1/store LICVAULT_MACHINE=$work/$1/machine.key; mkdir -p "$work/$1"; }
 now_us() { echo $(( $(date +%s%N) / 1000 )); }
+set_files_only() { # the folder holds the manifest and its parts, nothing else
+  [ "$(ls "$1" | wc -l)" -eq $(( $(grep -c '^part ' "$1/LVBACKUP.MAN") + 1 )) ]
+}
 rand_us() { echo $(( (RANDOM * 32768 + RANDOM) % ($1 + 1) )); }
 
 start_service() { # start_service DB -> url, spid (port: reuse $port when set)
+  # the old line must be gone before we wait for the new one: the child
+  # truncates svc.out only once it runs
+  rm -f svc.out svc.err
   "$svc" serve --listen "127.0.0.1:${port:-0}" --db "$1" --key svc --max-computers 1000 \
     --quiet > svc.out 2> svc.err &
   spid=$!; pids+=("$spid")
-  for _ in $(seq 200); do grep -q listening svc.out 2> /dev/null && break; sleep 0.02; done
+  for _ in $(seq 750); do grep -q listening svc.out 2> /dev/null && break; sleep 0.02; done
   url=$(sed -n 's/.*listening on \([^ ]*\) .*/\1/p' svc.out)
-  [ -n "$url" ] || fail "licvaultd did not start: $(cat svc.err)"
+  [ -n "$url" ] || fail "licvaultd did not start in 15 s: $(cat svc.err svc.out; kill -0 "$spid" 2>&1)"
   port=${url##*:}
 }
 
@@ -148,6 +154,8 @@ if want_cmd backup; then
     r=$("$inv" backup usb2 1 "$n") || fail "backup: run $i, killed at ${k}us"
     [ "$r" = set ] && sets=$((sets + 1))
     [ "$r" = set ] || "$bin" backup usb2 --overwrite > /dev/null || fail "backup: run $i: again failed"
+    # whatever the kill left, the set that follows is exactly its files
+    set_files_only usb2 || fail "backup: run $i: files left: $(ls usb2)"
   done
   echo "ok: backup: $iters runs ($killed killed): $sets complete sets, the rest none"
   killed=0
@@ -156,6 +164,8 @@ if want_cmd backup; then
     [ "$("$inv" kill "$k" "$bin" backup usb2 --overwrite)" = killed ] && killed=$((killed + 1))
     "$inv" backup usb2 0 "$n" > /dev/null || fail "backup --overwrite: run $i, killed at ${k}us"
   done
+  "$bin" backup usb2 --overwrite > /dev/null
+  set_files_only usb2 || fail "backup --overwrite: files left: $(ls usb2)"
   echo "ok: backup --overwrite: $iters runs ($killed killed): a complete set every time"
 fi
 

@@ -15,6 +15,9 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 as() { export LICVAULT_STORE="$work/$1/store" LICVAULT_MACHINE="$work/$1/machine.key"; }
 start_service() { # start_service KEYDIR DB PORT -> sets url, pid
+  # the previous run's line must be gone before we wait for this one's: the
+  # child truncates svc.out only once it runs
+  rm -f "$work/svc.out" "$work/svc.err"
   "$svc" serve --listen "127.0.0.1:$3" --db "$2" --key "$1" --quiet > "$work/svc.out" 2> "$work/svc.err" &
   pid=$!; pids+=("$pid")
   for _ in $(seq 100); do grep -q listening "$work/svc.out" 2> /dev/null && break; sleep 0.05; done

@@ -29,6 +29,7 @@ psql_() { psql "$db" -qAt -c "$1"; }
 echo "cluster: $db"
 
 start_service() { # start_service NAME: in the background, its pid kept
+  rm -f "$work/$1.out" "$work/$1.err" # a restart must not see the old line
   "$svc" serve --listen 127.0.0.1:0 --db "$db" --key svc --max-computers $max --quiet \
     > "$work/$1.out" 2> "$work/$1.err" &
   pids+=($!)

@@ -35,6 +35,7 @@ restart_pg() { # fast: active connections are dropped; same port, same options
 }
 
 start_service() {
+  rm -f "$work/$1.out" "$work/$1.err" # a restart must not see the old line
   "$svc" serve --listen 127.0.0.1:0 --db "$db" --key svc --max-computers "$max" --quiet \
     > "$work/$1.out" 2> "$work/$1.err" &
   pids+=($!)

@@ -62,8 +62,9 @@ typedef struct inv_set {
 /* Reads the set in dir; false when there is none or it does not verify. */
 bool inv_set_of(const char *dir, inv_set *out);
 /* dir holds a set that verifies and is old or new (either may be NULL: not
- * acceptable; both NULL: any set), or no set at all (and no set file) when
- * none_ok. */
+ * acceptable; both NULL: any set), or no set at all when none_ok (the part
+ * files of an interrupted first backup may be there: no set; the next
+ * backup removes them). */
 bool inv_backup_one_of(const char *dir, const inv_set *old, const inv_set *new_set, bool none_ok,
                        char why[INV_WHY]);
 
