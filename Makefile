@@ -7,7 +7,7 @@ JOBS    ?= $(shell nproc)
 MAKEFLAGS += --no-print-directory
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test demo check-sanitize install bench fuzz pot clean
+.PHONY: all deps build test demo check-sanitize check-faults install bench fuzz pot clean
 
 all: build
 
@@ -36,8 +36,24 @@ check-sanitize: deps
 	@cmake --build $(BUILD)-tsan -j $(JOBS)
 	@cd $(BUILD)-tsan && ctest --output-on-failure -j $(JOBS) -LE 'install|fuzz|pg'
 
-install: build
-	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix $(PREFIX)
+# The full fault proof (issue #7): every failure point of every operation
+# (LV_TORTURE=full), then 200 SIGKILLs per mutating command. make test runs
+# a spread of the points and 20 kills per command.
+CRASH_RUNS ?= 200
+check-faults: build
+	@cd $(BUILD) && LV_TORTURE=full ctest --output-on-failure \
+	  -R '^(faults/test_torture|service/test_service|backup/test_backup|core/test_file)$$'
+	@bash tests/faults/crash_campaign.sh $(BUILD) $(BUILD)/test-tmp/crash-full \
+	  $(BUILD)/tests/faults_invcheck $(CRASH_RUNS)
+	@bash tests/backup/crash_kill.sh $(BUILD) $(BUILD)/test-tmp/crash-kill-full $(CRASH_RUNS)
+
+# What is installed is built without the fault seams (LV_FAULTS): those
+# are for the tests only.
+install: deps
+	@cmake -S . -B $(BUILD)-install -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLV_FAULTS=OFF \
+	  -DBUILD_TESTING=OFF -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@cmake --build $(BUILD)-install -j $(JOBS)
+	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD)-install --prefix $(PREFIX)
 
 bench: deps
 	@cmake -S . -B $(BUILD)-release -DCMAKE_BUILD_TYPE=Release -DLV_FAULTS=OFF >/dev/null
@@ -51,7 +67,7 @@ fuzz: deps
 	@bash fuzz/run.sh $(BUILD)-fuzz $${FUZZ_SECONDS:-60}
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan $(BUILD)-release $(BUILD)-fuzz
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan $(BUILD)-release $(BUILD)-fuzz $(BUILD)-install
 
 # Translatable strings for translators (GNU gettext).
 pot: deps
