@@ -11,6 +11,7 @@
 #include "core/alloc.h"
 #include "core/encoding.h"
 #include "core/parallel.h"
+#include "core/stage.h"
 #include "core/timeutil.h"
 #include "restorer/restorer.h"
 #include "store/store.h"
@@ -29,14 +30,32 @@ typedef struct slot {
   bool present; /* already in the store: not asked for */
 } slot;
 
+/* One batch on its way: its licenses, the request made of those not in the
+ * store yet, and the service's answer (filled by an asker thread). */
+typedef struct batch {
+  slot *s;         /* BATCH slots */
+  size_t n;        /* read */
+  lv__item *items; /* the request's items (BATCH) */
+  slot **asked;    /* items[i] is asked[i]'s license */
+  size_t nasked;
+  lv__restore_resp a;
+  uint8_t *pads;   /* opened: 32 per granted license */
+  lv_status rc;    /* of the ask */
+  unsigned lane;   /* the asker (and HTTP connection) it went to */
+} batch;
+
+#define NBATCH 3 /* one read ahead, two asked at once */
+#define NLANE 2
+
 typedef struct rjob {
   lv__job *j;
   lv__manifest *m;
   lv_store *st;
-  lv__client *cl;
-  uint8_t akey[LV__KEY]; /* protects what the service hands us */
-  slot *s;     /* two halves of 2 x BATCH: one asked, one read ahead */
-  lv__item *items;
+  lv__client *cl;          /* open_set's, and lane 0's */
+  lv__client *lane_cl[NLANE];
+  lv__stage *lane[NLANE];  /* asker threads: two requests in flight */
+  uint8_t akey[LV__KEY];   /* protects what the service hands us */
+  batch b[NBATCH];
   sqlite3_stmt *ins;
   uint64_t seen, granted, refused, present;
   char limit_url[1024];
@@ -133,13 +152,22 @@ static void license_event(rjob *r, const slot *sl, int outcome, uint32_t left) {
                        .status = LV_E_RESTORE_FRAUD});
 }
 
-/* What the service granted: content key = locked XOR pad, into the store. */
-static lv_status take(rjob *r, slot **asked, const lv__restore_resp *a, const uint8_t *pads) {
+/* On the operation's thread, in order: the licenses already here, then
+ * what the service decided; what it granted (content key = locked XOR pad)
+ * goes into the store. */
+static lv_status take(rjob *r, batch *b) {
+  for (size_t i = 0; i < b->n; i++)
+    if (b->s[i].present) { /* not asked: it is here already, as it is */
+      r->present++;
+      license_event(r, &b->s[i], LV_OUTCOME_PRESENT, 0);
+    }
+  if (b->a.limit_url[0] && !r->limit_url[0])
+    memcpy(r->limit_url, b->a.limit_url, sizeof r->limit_url);
   size_t g = 0;
-  for (size_t i = 0; i < a->n; i++) {
-    slot *sl = asked[i];
-    lv__outcome o = a->items[i].outcome;
-    license_event(r, sl, (int)o, a->items[i].left);
+  for (size_t i = 0; i < b->a.n; i++) {
+    slot *sl = b->asked[i];
+    lv__outcome o = b->a.items[i].outcome;
+    license_event(r, sl, (int)o, b->a.items[i].left);
     if (o == LV__OUT_LIMIT || o == LV__OUT_REVOKED) {
       r->refused++;
       continue;
@@ -147,7 +175,7 @@ static lv_status take(rjob *r, slot **asked, const lv__restore_resp *a, const ui
     r->granted++;
     if (r->j->flags & LV_RESTORE_DRY_RUN) continue;
     uint8_t ckey[32];
-    for (int k = 0; k < 32; k++) ckey[k] = sl->locked[k] ^ pads[32 * g + (size_t)k];
+    for (int k = 0; k < 32; k++) ckey[k] = sl->locked[k] ^ b->pads[32 * g + (size_t)k];
     g++;
     lv_status rc = lv__store_put_restored(r->st, &r->ins, sl->rec, sl->len, sl->lic.lid,
                                           sl->lic.kid, ckey, sl->plays, sl->first_use, NULL);
@@ -157,38 +185,49 @@ static lv_status take(rjob *r, slot **asked, const lv__restore_resp *a, const ui
   return LV_OK;
 }
 
-/* Asks the service about the licenses in slots; *a gets its answer and
- * asked[] the slots asked about, in order (those already here are not). */
-static lv_status ask(rjob *r, slot *slots, size_t n, lv__restore_resp *a, slot **asked,
-                     uint8_t **pads_out) {
+/* Forgets a batch's answer (its slots are read again for the next one). */
+static void batch_clear(batch *b) {
+  if (b->pads) lv__memzero(b->pads, b->a.pads_len);
+  free(b->pads);
+  b->pads = NULL;
+  lv__restore_resp_free(&b->a);
+  memset(&b->a, 0, sizeof b->a);
+  b->nasked = 0;
+  b->rc = LV_OK;
+}
+
+/* On an asker thread: asks the service about the batch's licenses that are
+ * not in the store; b->a gets its answer, checked against the request, and
+ * b->pads the opened pads. Touches only b and what is read-only in r. */
+static void ask(void *ctx, void *item) {
+  rjob *r = ctx;
+  batch *b = item;
   lv__restore_req q;
   lv__buf body, ans;
   uint8_t hash[LV__HASH];
   memset(&q, 0, sizeof q);
-  memset(a, 0, sizeof *a);
-  *pads_out = NULL;
+  memset(&b->a, 0, sizeof b->a);
+  b->pads = NULL;
   head(r, &q.h);
   q.dry_run = r->j->flags & LV_RESTORE_DRY_RUN;
   memcpy(q.sealed_secret, r->m->sealed_secret, LV__SEALED_SECRET);
-  q.items = r->items;
-  for (size_t i = 0; i < n; i++) {
-    slot *sl = &slots[i];
-    if (sl->present) { /* nothing to ask: it is here already, as it is */
-      r->present++;
-      license_event(r, sl, LV_OUTCOME_PRESENT, 0);
-      continue;
-    }
+  q.items = b->items;
+  for (size_t i = 0; i < b->n; i++) {
+    slot *sl = &b->s[i];
+    if (sl->present) continue;
     lv__item *it = &q.items[q.n];
     lv__lic_ref_of(&it->ref, &sl->lic);
     memcpy(it->title, sl->lic.title, sl->lic.title_len + 1);
-    asked[q.n++] = sl;
+    b->asked[q.n++] = sl;
   }
-  if (!q.n) return LV_OK;
+  b->nasked = q.n;
+  b->rc = LV_OK;
+  if (!q.n) return;
   lv__buf_init(&body, LV__BODY_MAX);
   lv__buf_init(&ans, LV__BODY_MAX);
-  uint8_t *pads = NULL;
+  lv__restore_resp *a = &b->a;
   lv_status rc = lv__restore_req_format(&body, &q);
-  if (rc == LV_OK) rc = lv__client_post(r->cl, LV__PATH_RESTORE, &body, &ans, NULL);
+  if (rc == LV_OK) rc = lv__client_post(r->lane_cl[b->lane], LV__PATH_RESTORE, &body, &ans, NULL);
   if (rc == LV_OK && lv__restore_resp_parse(a, ans.data, ans.len) < 0) rc = LV_E_BAD_NET_RESP;
   if (rc == LV_OK) {
     lv__proto_hash(hash, body.data, body.len);
@@ -197,19 +236,16 @@ static lv_status ask(rjob *r, slot *slots, size_t n, lv__restore_resp *a, slot *
       if (memcmp(a->items[i].lid, q.items[i].ref.lid, LV_LID_LEN)) rc = LV_E_BAD_NET_RESP;
   }
   if (rc == LV_OK && a->pads_len) {
-    if (!(pads = lv__malloc(a->pads_len))) rc = LV_E_NOMEM;
-    else if (lv__aead_open(pads, a->pads, a->pads_len, hash, LV__HASH, r->akey) < 0)
+    if (!(b->pads = lv__malloc(a->pads_len))) rc = LV_E_NOMEM;
+    else if (lv__aead_open(b->pads, a->pads, a->pads_len, hash, LV__HASH, r->akey) < 0)
       rc = LV_E_BAD_NET_RESP;
   } else if (rc == LV_OK && !q.dry_run) {
     for (size_t i = 0; i < a->n; i++)
       if (a->items[i].outcome <= LV__OUT_ALREADY) rc = LV_E_BAD_NET_RESP; /* granted, no pad */
   }
-  if (rc == LV_OK && a->limit_url[0] && !r->limit_url[0])
-    memcpy(r->limit_url, a->limit_url, sizeof r->limit_url);
-  *pads_out = pads;
+  b->rc = rc;
   lv__buf_free(&body);
   lv__buf_free(&ans);
-  return rc;
 }
 
 /* A computer without an identity gets one, trusting the set's issuers and
@@ -228,50 +264,57 @@ static lv_status individualize(rjob *r) {
   return rc;
 }
 
-/* Three things overlap: the service decides on batch k while the cores
- * check its signatures; then batch k+1 is read and its check starts while
- * this thread puts batch k into the store. */
+/* The pipeline, a batch of up to BATCH licenses at a time: while the
+ * service decides on batches k and k+1 (two asker threads, two HTTP
+ * connections: its writer can commit both in one group), the cores check
+ * batch k+1's signatures and this thread reads batch k+2, then puts what
+ * was granted of batch k into the store. Neither the service nor the cores
+ * wait for this thread's reading and storing. */
 static lv_status stream(rjob *r, const uint8_t key[LV__KEY]) {
   lv__set_reader *rd;
   lv__par par;
-  bool end = false;
-  slot *cur = r->s, *next = r->s + BATCH;
-  size_t n = 0, nn = 0;
+  bool end = false, verifying = false;
+  size_t k = 0, asked = 0; /* batches taken; batches handed to an asker */
   lv_status rc = lv__set_reader_open(&rd, r->j->path, r->m, key);
   if (rc < 0) return LV_E_BACKUP_CORRUPT;
-  rc = read_batch(r, rd, cur, &n, &end);
-  if (rc == LV_OK) lv__par_start(&par, lv__par_threads(), n, verify_one, cur);
-  while (rc == LV_OK && n) {
-    lv__restore_resp a;
-    slot *asked[BATCH];
-    uint8_t *pads = NULL;
-    rc = ask(r, cur, n, &a, asked, &pads);
-    lv__par_join(&par);
-    if (rc == LV_OK) rc = verified(cur, n);
-    nn = 0;
-    if (rc == LV_OK && !end) rc = read_batch(r, rd, next, &nn, &end);
-    if (rc == LV_OK) lv__par_start(&par, lv__par_threads(), nn, verify_one, next);
-    if (rc == LV_OK && a.n) rc = take(r, asked, &a, pads);
-    if (pads) lv__memzero(pads, a.pads_len);
-    free(pads);
-    lv__restore_resp_free(&a);
-    if (rc < 0) { /* the started check must end before its slots go */
-      if (nn) lv__par_join(&par);
-      break;
-    }
-    r->seen += n;
-    lv__job_progress(r->j, r->seen, r->m->licenses);
-    if (atomic_load(&r->j->r->cancel)) {
-      lv__par_join(&par);
-      rc = LV_E_CANCELED;
-      break;
-    }
-    slot *t = cur;
-    cur = next;
-    next = t;
-    n = nn;
+  /* batch k lives in b[k % NBATCH] and goes to lane k % NLANE */
+  rc = read_batch(r, rd, r->b[0].s, &r->b[0].n, &end);
+  if (rc == LV_OK && r->b[0].n) {
+    lv__par_start(&par, lv__par_threads(), r->b[0].n, verify_one, r->b[0].s);
+    verifying = true;
+    r->b[0].lane = 0;
+    lv__stage_push(r->lane[0], &r->b[0]);
+    asked = 1;
   }
-  if (rc == LV_OK) lv__par_join(&par); /* the empty last start */
+  while (rc == LV_OK && k < asked) {
+    batch *cur = &r->b[k % NBATCH], *nx = &r->b[(k + 1) % NBATCH];
+    /* read batch k+1 while the cores check batch k */
+    nx->n = 0;
+    if (!end) rc = read_batch(r, rd, nx->s, &nx->n, &end);
+    lv__par_join(&par);
+    verifying = false;
+    if (rc == LV_OK) rc = verified(cur->s, cur->n);
+    if (rc == LV_OK && nx->n) { /* batch k+1: check it, ask about it */
+      lv__par_start(&par, lv__par_threads(), nx->n, verify_one, nx->s);
+      verifying = true;
+      nx->lane = (unsigned)((k + 1) % NLANE);
+      lv__stage_push(r->lane[nx->lane], nx);
+      asked++;
+    }
+    lv__stage_drain(r->lane[cur->lane]); /* batch k's answer */
+    if (rc == LV_OK) rc = cur->rc;
+    if (rc == LV_OK) rc = take(r, cur);
+    if (rc < 0) break;
+    r->seen += cur->n;
+    lv__job_progress(r->j, r->seen, r->m->licenses);
+    batch_clear(cur);
+    if (atomic_load(&r->j->r->cancel)) rc = LV_E_CANCELED;
+    k++;
+  }
+  /* whatever happened, nothing may still use a batch when it goes */
+  if (verifying) lv__par_join(&par);
+  for (unsigned l = 0; l < NLANE; l++) lv__stage_drain(r->lane[l]);
+  for (size_t i = 0; i < NBATCH; i++) batch_clear(&r->b[i]);
   lv__set_reader_close(rd);
   return rc;
 }
@@ -283,6 +326,11 @@ static lv_status run(rjob *r) {
   if (!r->st && (rc = individualize(r)) < 0) return rc;
   const char *url = r->j->service_url ? r->j->service_url : r->m->service_url;
   rc = lv__client_new(&r->cl, url, r->m->service_sign_pk, r->st->sec->sign_sk, &r->j->r->cancel);
+  r->lane_cl[0] = r->cl;
+  for (unsigned l = 1; rc == LV_OK && l < NLANE; l++)
+    rc = lv__client_new(&r->lane_cl[l], url, r->m->service_sign_pk, r->st->sec->sign_sk,
+                        &r->j->r->cancel);
+  for (unsigned l = 0; rc == LV_OK && l < NLANE; l++) rc = lv__stage_start(&r->lane[l], ask, r, 1);
   if (rc == LV_OK)
     rc = lv__answer_key(r->akey, r->st->sec->box_sk, r->m->service_box_pk, r->m->service_box_pk,
                         r->st->box_pk);
@@ -315,14 +363,24 @@ lv_status lv__job_restore(lv__job *j, uint64_t *done, uint64_t *restricted) {
   r.j = j;
   r.m = j->man;
   r.st = j->store;
-  r.s = lv__calloc(2 * BATCH, sizeof *r.s);
-  r.items = lv__calloc(BATCH, sizeof *r.items);
-  lv_status rc = r.s && r.items ? run(&r) : LV_E_NOMEM;
-  lv__client_free(r.cl);
+  bool mem = true;
+  for (size_t i = 0; i < NBATCH; i++) {
+    r.b[i].s = lv__calloc(BATCH, sizeof *r.b[i].s);
+    r.b[i].items = lv__calloc(BATCH, sizeof *r.b[i].items);
+    r.b[i].asked = lv__calloc(BATCH, sizeof *r.b[i].asked);
+    mem &= r.b[i].s && r.b[i].items && r.b[i].asked;
+  }
+  lv_status rc = mem ? run(&r) : LV_E_NOMEM;
+  for (unsigned l = 0; l < NLANE; l++) lv__stage_stop(r.lane[l]);
+  for (unsigned l = 1; l < NLANE; l++) lv__client_free(r.lane_cl[l]);
+  lv__client_free(r.cl); /* lane 0's */
   lv__memzero(r.akey, sizeof r.akey);
-  if (r.s) lv__memzero(r.s, 2 * BATCH * sizeof *r.s);
-  free(r.s);
-  free(r.items);
+  for (size_t i = 0; i < NBATCH; i++) {
+    if (r.b[i].s) lv__memzero(r.b[i].s, BATCH * sizeof *r.b[i].s);
+    free(r.b[i].s);
+    free(r.b[i].items);
+    free(r.b[i].asked);
+  }
   *done = rc >= 0 ? r.granted + r.present : 0;
   *restricted = r.refused;
   return rc;
