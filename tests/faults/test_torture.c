@@ -9,7 +9,6 @@
  * tests/service/test_service.c. make test runs a spread of failure points;
  * make check-faults (LV_TORTURE=full) runs every one. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,51 +27,6 @@ static const char KID_COUNTED[] = "BAQEBAQEBAQEBAQEBAQEBA=="; /* 5 plays, 2 used
 /* enough licenses for a set of several 64 KiB parts */
 #define PLAIN 180
 #define BACKED_UP (PLAIN + 3)
-
-/* ---------------------------------------------------------------------
- * running the restorer synchronously
- * --------------------------------------------------------------------- */
-
-typedef struct waiter {
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  bool done;
-  lv_status end;
-} waiter;
-
-static void on_event(const lv_event *ev, void *ctx) {
-  waiter *w = ctx;
-  if (ev->type != LV_EV_END) return;
-  pthread_mutex_lock(&w->mu);
-  w->done = true;
-  w->end = ev->status;
-  pthread_cond_signal(&w->cv);
-  pthread_mutex_unlock(&w->mu);
-}
-
-/* Runs a backup (restore = false) or restore with props name=value pairs
- * (NULL-terminated); the call's own refusal or END's code. */
-static lv_status run_op(bool restore, uint32_t flags, const char *const *props) {
-  lv_restorer *r;
-  lv_status rc = lv_restorer_create(&r);
-  if (rc != LV_OK) return rc;
-  for (size_t i = 0; props[i]; i += 2)
-    if ((rc = lv_restorer_set_prop(r, props[i], props[i + 1])) != LV_OK) {
-      lv_restorer_free(r);
-      return rc;
-    }
-  waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, LV_OK};
-  rc = restore ? lv_restorer_restore(r, flags, on_event, &w)
-               : lv_restorer_backup(r, flags, on_event, &w);
-  if (rc == LV_OK) {
-    pthread_mutex_lock(&w.mu);
-    while (!w.done) pthread_cond_wait(&w.cv, &w.mu);
-    pthread_mutex_unlock(&w.mu);
-    rc = w.end;
-  }
-  lv_restorer_free(r);
-  return rc;
-}
 
 /* ---------------------------------------------------------------------
  * a computer with licenses, a pristine copy of its store, and snapshots
@@ -261,7 +215,7 @@ static lv_status backup_run(void *ctx) {
                          LV_PROP_MACHINE_PATH, w->f.machine, LV_PROP_PART_SIZE, "65536", NULL};
   lv__time_set_fake(w->when);
   lv__random_set_fake(w->seed);
-  return run_op(false, w->overwrite ? LV_BACKUP_OVERWRITE : 0, props);
+  return fx_run(false, w->overwrite ? LV_BACKUP_OVERWRITE : 0, props);
 }
 
 static void backup_new_reset(void *ctx) {
@@ -362,7 +316,7 @@ static lv_status restore_run(void *ctx) {
   const char *props[] = {LV_PROP_RESTORE_PATH, r->a.usb,        LV_PROP_STORE_PATH, r->b_store,
                          LV_PROP_MACHINE_PATH, r->b_machine,    LV_PROP_SERVICE_URL, r->url,
                          NULL};
-  return run_op(true, 0, props);
+  return fx_run(true, 0, props);
 }
 
 static void restore_reset(void *ctx) {
@@ -413,7 +367,7 @@ static void restore_under_every_failure(void **state) {
    * two plays) */
   const char *props[] = {LV_PROP_BACKUP_PATH, r.a.usb, LV_PROP_STORE_PATH, r.a.f.store,
                          LV_PROP_MACHINE_PATH, r.a.f.machine, NULL};
-  assert_int_equal(run_op(false, 0, props), LV_OK);
+  assert_int_equal(fx_run(false, 0, props), LV_OK);
   /* computer B: its own binding, A's issuer trusted, the same service */
   r.b_store = fx_path(&r.a.f, "b-store");
   r.b_machine = fx_path(&r.a.f, "b-machine.key");

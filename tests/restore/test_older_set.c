@@ -3,7 +3,6 @@
  * nothing changes (plays used never go back); onto another computer it
  * brings the older state, and that computer counts against the limit like
  * any other, so the limit still holds. */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,42 +14,12 @@
 
 static const char KID[] = "BQUFBQUFBQUFBQUFBQUFBQ=="; /* 10 plays */
 
-typedef struct waiter {
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  bool done;
-  lv_status end;
-} waiter;
-
-static void on_event(const lv_event *ev, void *ctx) {
-  waiter *w = ctx;
-  if (ev->type != LV_EV_END) return;
-  pthread_mutex_lock(&w->mu);
-  w->done = true;
-  w->end = ev->status;
-  pthread_cond_signal(&w->cv);
-  pthread_mutex_unlock(&w->mu);
-}
-
 static lv_status op(bool restore, const char *path, const char *store, const char *machine,
                     const char *url) {
-  lv_restorer *r;
-  assert_int_equal(lv_restorer_create(&r), LV_OK);
-  assert_int_equal(lv_restorer_set_prop(r, restore ? LV_PROP_RESTORE_PATH : LV_PROP_BACKUP_PATH, path), LV_OK);
-  assert_int_equal(lv_restorer_set_prop(r, LV_PROP_STORE_PATH, store), LV_OK);
-  assert_int_equal(lv_restorer_set_prop(r, LV_PROP_MACHINE_PATH, machine), LV_OK);
-  if (url) assert_int_equal(lv_restorer_set_prop(r, LV_PROP_SERVICE_URL, url), LV_OK);
-  waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, LV_OK};
-  lv_status rc = restore ? lv_restorer_restore(r, LV_RESTORE_INDIVIDUALIZE, on_event, &w)
-                         : lv_restorer_backup(r, 0, on_event, &w);
-  if (rc == LV_OK) {
-    pthread_mutex_lock(&w.mu);
-    while (!w.done) pthread_cond_wait(&w.cv, &w.mu);
-    pthread_mutex_unlock(&w.mu);
-    rc = w.end;
-  }
-  lv_restorer_free(r);
-  return rc;
+  const char *props[] = {restore ? LV_PROP_RESTORE_PATH : LV_PROP_BACKUP_PATH, path,
+                         LV_PROP_STORE_PATH, store, LV_PROP_MACHINE_PATH, machine,
+                         url ? LV_PROP_SERVICE_URL : NULL, url, NULL};
+  return fx_run(restore, restore ? LV_RESTORE_INDIVIDUALIZE : 0, props);
 }
 
 typedef struct got {

@@ -1,6 +1,7 @@
 /* fixture.c - scratch computers for the tests (see fixture.h). */
 #include "fixture.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,4 +59,42 @@ void fx_issue(fx *f, const char *name, unsigned n, const char *kid, const char *
   lv_issuer_free(iss);
   assert_int_equal(lv_store_import(f->s, path, NULL, NULL, NULL), LV_OK);
   free(path);
+}
+
+typedef struct waiter {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  bool done;
+  lv_status end;
+} waiter;
+
+static void on_end(const lv_event *ev, void *ctx) {
+  waiter *w = ctx;
+  if (ev->type != LV_EV_END) return;
+  pthread_mutex_lock(&w->mu);
+  w->done = true;
+  w->end = ev->status;
+  pthread_cond_signal(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+}
+
+lv_status fx_run(bool restore, uint32_t flags, const char *const *props) {
+  lv_restorer *r;
+  lv_status rc = lv_restorer_create(&r);
+  if (rc != LV_OK) return rc;
+  for (size_t i = 0; props[i]; i += 2)
+    if ((rc = lv_restorer_set_prop(r, props[i], props[i + 1])) != LV_OK) {
+      lv_restorer_free(r);
+      return rc;
+    }
+  waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, LV_OK};
+  rc = restore ? lv_restorer_restore(r, flags, on_end, &w) : lv_restorer_backup(r, flags, on_end, &w);
+  if (rc == LV_OK) {
+    pthread_mutex_lock(&w.mu);
+    while (!w.done) pthread_cond_wait(&w.cv, &w.mu);
+    pthread_mutex_unlock(&w.mu);
+    rc = w.end;
+  }
+  lv_restorer_free(r);
+  return rc;
 }

@@ -23,5 +23,9 @@ void fx_issue(fx *f, const char *name, unsigned n, const char *kid, const char *
               const lv_rights *r);
 /* dir joined with a name (free()). */
 char *fx_path(const fx *f, const char *name);
+/* Runs a backup (restore false) or a restore with flags on a new
+ * lv_restorer given the properties props (name, value, ..., NULL), waits
+ * for it and returns the call's own refusal or END's final code. */
+lv_status fx_run(bool restore, uint32_t flags, const char *const *props);
 
 #endif
