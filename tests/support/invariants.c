@@ -90,7 +90,7 @@ bool inv_store_snap(inv_snap *out, const char *store, const char *machine, char 
     inv_snap_free(out);
     return no(why, "list failed: %s", l.nomem ? "out of memory" : lv_status_str(rc));
   }
-  qsort(out->v, out->n, sizeof *out->v, by_lid);
+  if (out->n > 1) qsort(out->v, out->n, sizeof *out->v, by_lid); /* v is NULL when empty */
   for (size_t i = 1; i < out->n; i++)
     if (!strcmp(out->v[i - 1].lid, out->v[i].lid))
       return inv_snap_free(out), no(why, "license %s stored twice", out->v[i].lid);
@@ -118,7 +118,7 @@ bool inv_snap_equal(const inv_snap *a, const inv_snap *b) {
 static const inv_lic *find(const inv_snap *s, const char *lid) {
   inv_lic key;
   snprintf(key.lid, sizeof key.lid, "%s", lid);
-  return bsearch(&key, s->v, s->n, sizeof *s->v, by_lid);
+  return s->n ? bsearch(&key, s->v, s->n, sizeof *s->v, by_lid) : NULL;
 }
 
 bool inv_plays_monotonic(const inv_snap *before, const inv_snap *after, uint32_t max_step,
