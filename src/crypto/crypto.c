@@ -12,8 +12,9 @@ _Static_assert(sizeof(lv__hash_state) >= sizeof(crypto_generichash_state),
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int init_rc = -1;
 
-#ifdef LV_FAULTS
 #include <stdatomic.h>
+#include <stdint.h>
+#ifdef LV_FAULTS
 #include <sodium/randombytes_sysrandom.h>
 
 /* The seam wraps the OS generator; libsodium must learn of it before
@@ -51,10 +52,12 @@ static struct randombytes_implementation seam = {.implementation_name = fake_nam
                                                  .buf = fake_buf,
                                                  .close = NULL};
 
+static atomic_ulong nonce_gen = 1; /* threads start at 0: their first nonce draws */
 void lv__random_set_fake(const uint8_t seed[32]) {
   if (seed) memcpy(fake_seed, seed, sizeof fake_seed);
   atomic_store(&fake_ctr, 0);
   atomic_store(&fake_on, seed != NULL);
+  atomic_fetch_add(&nonce_gen, 1); /* nonce prefixes drawn again, from the seed */
 }
 #endif
 
@@ -151,9 +154,34 @@ lv_status lv__seal_open(uint8_t *m, const uint8_t *c, size_t clen,
 _Static_assert(LV__NONCE == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, "nonce");
 _Static_assert(LV__TAG == crypto_aead_xchacha20poly1305_ietf_ABYTES, "tag");
 
+/* XChaCha20's 192-bit nonces: a random 128-bit prefix per thread and a
+ * 64-bit counter. As safe as a random nonce per message (prefixes collide
+ * with probability ~2^-64 after 2^32 threads), without a getrandom system
+ * call per message: a restore or import seals one key per license. */
+#ifndef LV_FAULTS
+static atomic_ulong nonce_gen = 1; /* threads start at 0: their first nonce draws */
+#endif
+static _Thread_local struct {
+  unsigned long gen;
+  uint8_t prefix[16];
+  uint64_t ctr;
+} nonce_state;
+
+static void next_nonce(uint8_t out[LV__NONCE]) {
+  unsigned long g = atomic_load(&nonce_gen);
+  if (nonce_state.gen != g || nonce_state.ctr == UINT64_MAX) {
+    randombytes_buf(nonce_state.prefix, sizeof nonce_state.prefix);
+    nonce_state.ctr = 0;
+    nonce_state.gen = g;
+  }
+  uint64_t c = nonce_state.ctr++;
+  memcpy(out, nonce_state.prefix, 16);
+  for (int i = 0; i < 8; i++) out[16 + i] = (uint8_t)(c >> (8 * i));
+}
+
 lv_status lv__aead_seal(uint8_t *out, const void *m, size_t n, const void *ad,
                         size_t adlen, const uint8_t key[LV__KEY]) {
-  randombytes_buf(out, LV__NONCE);
+  next_nonce(out);
   crypto_aead_xchacha20poly1305_ietf_encrypt(out + LV__NONCE, NULL, m, n, ad, adlen,
                                              NULL, out, key);
   return LV_OK;

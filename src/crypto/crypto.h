@@ -77,8 +77,9 @@ lv_status lv__seal(uint8_t *out, const void *m, size_t n, const uint8_t pk[LV__B
 lv_status lv__seal_open(uint8_t *m, const uint8_t *c, size_t clen,
                         const uint8_t pk[LV__BOX_PK], const uint8_t sk[LV__BOX_SK]);
 
-/* XChaCha20-Poly1305: out = nonce || ciphertext || tag, a fresh random nonce
- * each call; out holds n + LV__AEAD_OVERHEAD bytes. */
+/* XChaCha20-Poly1305: out = nonce || ciphertext || tag, a fresh nonce each
+ * call (a random 128-bit prefix per thread, then a 64-bit counter); out
+ * holds n + LV__AEAD_OVERHEAD bytes. */
 lv_status lv__aead_seal(uint8_t *out, const void *m, size_t n, const void *ad,
                         size_t adlen, const uint8_t key[LV__KEY]);
 /* Opens what lv__aead_seal made; m holds clen - LV__AEAD_OVERHEAD bytes. */

@@ -180,6 +180,41 @@ static void aead_nonce_is_fresh_each_seal(void **state) {
   assert_memory_not_equal(c1 + LV__NONCE, c2 + LV__NONCE, 10 + LV__TAG);
 }
 
+/* Nonces are a per-thread random prefix and a counter: never repeated in a
+ * thread, and two threads (or processes) draw different prefixes. */
+#define NSEAL 4096
+typedef struct nonces {
+  uint8_t n[NSEAL][LV__NONCE];
+} nonces;
+
+static void *seal_many(void *arg) {
+  nonces *out = arg;
+  uint8_t key[LV__KEY] = {3}, c[1 + LV__AEAD_OVERHEAD];
+  for (size_t i = 0; i < NSEAL; i++) {
+    lv__aead_seal(c, "x", 1, NULL, 0, key);
+    memcpy(out->n[i], c, LV__NONCE);
+  }
+  return NULL;
+}
+
+static int nonce_cmp(const void *a, const void *b) { return memcmp(a, b, LV__NONCE); }
+
+static void aead_nonces_never_repeat_across_threads(void **state) {
+  (void)state;
+  nonces *a = malloc(2 * sizeof *a);
+  assert_non_null(a);
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, seal_many, &a[0]), 0);
+  seal_many(&a[1]);
+  pthread_join(t, NULL);
+  assert_memory_not_equal(a[0].n[0], a[1].n[0], 16); /* two prefixes */
+  const uint8_t *flat = (const uint8_t *)a; /* both arrays, back to back */
+  qsort(a, 2 * NSEAL, LV__NONCE, nonce_cmp);
+  for (size_t i = 1; i < 2 * NSEAL; i++)
+    assert_memory_not_equal(flat + (i - 1) * LV__NONCE, flat + i * LV__NONCE, LV__NONCE);
+  free(a);
+}
+
 static void aead_open_fails_on_any_flipped_byte(void **state) {
   (void)state;
   uint8_t key[LV__KEY], m[32], c[32 + LV__AEAD_OVERHEAD], back[32];
@@ -470,6 +505,7 @@ int main(void) {
       cmocka_unit_test(aead_round_trips_every_small_length),
       cmocka_unit_test(aead_nonce_is_fresh_each_seal),
       cmocka_unit_test(aead_open_fails_on_any_flipped_byte),
+      cmocka_unit_test(aead_nonces_never_repeat_across_threads),
       cmocka_unit_test(aead_open_fails_on_wrong_ad),
       cmocka_unit_test(aead_open_fails_on_wrong_key),
       cmocka_unit_test(aead_open_fails_on_too_short_input),
