@@ -1,7 +1,6 @@
 /* test_compat.c - conformance of licvault/wmsdk.h, written as Windows Media
  * Format SDK code in C would be: call macros, a C IWMStatusCallback, COM rules. */
 #include <dirent.h>
-#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,68 +11,18 @@
 
 #include "testutil.h"
 #include "fixture.h"
+#include "com_callback.h"
 
 #include "licvault/wmsdk.h"
 
-#define WAIT_S 60   /* generous: sanitizer builds on a loaded machine */
-#define BIG 20000   /* licenses: a backup that surely outlives a cancel */
-#define MAXEV 256   /* events kept per callback (more are only counted) */
-#define TEXT_MAX 256 /* UTF-16 units kept of a string payload */
+#define BIG 20000 /* licenses: a backup that surely outlives a cancel */
 
 static const char KID_A[] = "AAAAAAAAAAAAAAAAAAAAAA==";
 static const char KID_B[] = "AQEBAQEBAQEBAQEBAQEBAQ==";
 
 /* ======================================================================
- * UTF-16 helpers, the test's own (independent of licvault's codec)
+ * helpers on top of com_callback.h
  * ====================================================================== */
-
-static size_t wlen(const WCHAR *s) {
-  size_t n = 0;
-  while (s[n]) n++;
-  return n;
-}
-
-static bool weq(const WCHAR *a, const WCHAR *b) {
-  size_t n = wlen(a);
-  return n == wlen(b) && !memcmp(a, b, 2 * n);
-}
-
-/* UTF-8 (valid) to NUL-terminated UTF-16; returns the units without NUL. */
-static size_t wz(WCHAR *out, size_t cap, const char *s) {
-  const unsigned char *p = (const unsigned char *)s;
-  size_t n = 0;
-  while (*p) {
-    uint32_t c;
-    int more;
-    if (*p < 0x80) c = *p, more = 0;
-    else if ((*p & 0xE0) == 0xC0) c = *p & 0x1Fu, more = 1;
-    else if ((*p & 0xF0) == 0xE0) c = *p & 0x0Fu, more = 2;
-    else c = *p & 0x07u, more = 3;
-    p++;
-    while (more-- > 0 && (*p & 0xC0) == 0x80) c = (c << 6) | (*p++ & 0x3Fu);
-    assert_true(n + 3 <= cap);
-    if (c >= 0x10000) {
-      out[n++] = (WCHAR)(0xD800 + ((c - 0x10000) >> 10));
-      out[n++] = (WCHAR)(0xDC00 + (c & 0x3FF));
-    } else {
-      out[n++] = (WCHAR)c;
-    }
-  }
-  out[n] = 0;
-  return n;
-}
-
-/* The SDK's SetProp for a UTF-16 string: cbLength in bytes with the NUL. */
-static HRESULT set_w(IWMBackupRestoreProps *p, const WCHAR *name, const WCHAR *value) {
-  return IWMBackupRestoreProps_SetProp(p, name, WMT_TYPE_STRING, (const BYTE *)value,
-                                       (WORD)(2 * (wlen(value) + 1)));
-}
-
-static HRESULT set_a(IWMBackupRestoreProps *p, const WCHAR *name, const char *utf8) {
-  WCHAR w[2048];
-  wz(w, sizeof w / sizeof w[0], utf8);
-  return set_w(p, name, w);
-}
 
 /* The value of a property as UTF-16, by the two-call protocol. */
 static HRESULT get_w(IWMBackupRestoreProps *p, const WCHAR *name, WCHAR *out, size_t cap) {
@@ -87,212 +36,14 @@ static HRESULT get_w(IWMBackupRestoreProps *p, const WCHAR *name, WCHAR *out, si
   return hr;
 }
 
-/* ======================================================================
- * IWMStatusCallback in C: vtable, reference count, events under a mutex
- * ====================================================================== */
-
-typedef struct event {
-  WMT_STATUS st;
-  HRESULT hr;
-  WMT_ATTR_DATATYPE type;
-  bool value_null, ctx_set, on_caller;
-  DWORD dw;
-  WCHAR text[TEXT_MAX];
-} event;
-
-typedef struct cbk cbk;
-/* Runs on the operation's thread, before the event is recorded. */
-typedef void (*cb_hook)(cbk *c, WMT_STATUS st, HRESULT hr);
-
-struct cbk {
-  IWMStatusCallback iface; /* first: &c->iface is the object */
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  ULONG refs;
-  pthread_t caller;
-  event ev[MAXEV];
-  int n; /* events seen (ev keeps the first MAXEV) */
-  int ends, begins, progress;
-  cb_hook hook;
-  void *hook_ctx;
-  int hook_n;
-  HRESULT hook_hr;
-  int over_released; /* Release calls that would have freed it */
-};
-
-static cbk *impl(IWMStatusCallback *p) { return (cbk *)p; }
-
-static ULONG STDMETHODCALLTYPE cb_addref(IWMStatusCallback *p) {
-  cbk *c = impl(p);
-  pthread_mutex_lock(&c->mu);
-  ULONG n = ++c->refs;
-  pthread_cond_broadcast(&c->cv);
-  pthread_mutex_unlock(&c->mu);
-  return n;
-}
-
-static ULONG STDMETHODCALLTYPE cb_release(IWMStatusCallback *p) {
-  cbk *c = impl(p);
-  pthread_mutex_lock(&c->mu);
-  if (c->refs <= 1) c->over_released++; /* the test holds the last one itself */
-  else c->refs--;
-  ULONG n = c->refs;
-  pthread_cond_broadcast(&c->cv);
-  pthread_mutex_unlock(&c->mu);
-  return n;
-}
-
-static HRESULT STDMETHODCALLTYPE cb_qi(IWMStatusCallback *p, REFIID riid, void **ppv) {
-  if (!ppv) return E_POINTER;
-  *ppv = NULL;
-  if (!IsEqualIID(riid, &IID_IUnknown) && !IsEqualIID(riid, &IID_IWMStatusCallback))
-    return E_NOINTERFACE;
-  cb_addref(p);
-  *ppv = p;
-  return S_OK;
-}
-
-static HRESULT STDMETHODCALLTYPE cb_on_status(IWMStatusCallback *p, WMT_STATUS st, HRESULT hr,
-                                              WMT_ATTR_DATATYPE type, BYTE *value, void *ctx) {
-  cbk *c = impl(p);
-  if (c->hook) c->hook(c, st, hr);
-  pthread_mutex_lock(&c->mu);
-  if (c->n < MAXEV) {
-    event *e = &c->ev[c->n];
-    memset(e, 0, sizeof *e);
-    e->st = st;
-    e->hr = hr;
-    e->type = type;
-    e->value_null = !value;
-    e->ctx_set = ctx != NULL;
-    e->on_caller = pthread_equal(pthread_self(), c->caller);
-    if (value && type == WMT_TYPE_DWORD) memcpy(&e->dw, value, sizeof e->dw);
-    if (value && type == WMT_TYPE_STRING)
-      for (size_t i = 0; i + 1 < TEXT_MAX; i++) { /* may be unaligned */
-        memcpy(&e->text[i], value + 2 * i, 2);
-        if (!e->text[i]) break;
-      }
-  }
-  c->n++;
-  if (st == WMT_BACKUPRESTORE_BEGIN) c->begins++;
-  if (st == WMT_BACKUPRESTORE_END) c->ends++;
-  if (st == LV_WMT_BACKUPRESTORE_PROGRESS) c->progress++;
-  pthread_cond_broadcast(&c->cv); /* under the lock */
-  pthread_mutex_unlock(&c->mu);
-  return S_OK;
-}
-
-static const IWMStatusCallbackVtbl cb_vtbl = {cb_qi, cb_addref, cb_release, cb_on_status};
-
-static cbk *cb_new(void) {
-  cbk *c = calloc(1, sizeof *c);
-  pthread_condattr_t a;
-  assert_non_null(c);
-  c->iface.lpVtbl = &cb_vtbl;
-  c->refs = 1;
-  c->caller = pthread_self();
-  pthread_mutex_init(&c->mu, NULL);
-  pthread_condattr_init(&a);
-  pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-  pthread_cond_init(&c->cv, &a);
-  pthread_condattr_destroy(&a);
-  return c;
-}
-
-static IUnknown *unk(cbk *c) { return (IUnknown *)&c->iface; }
-
-/* Waits until ends >= n (refs == 0: ignored) and refs == r (0: ignored). */
-static bool cb_wait(cbk *c, int ends, ULONG refs) {
-  struct timespec dl;
-  int e = 0;
-  clock_gettime(CLOCK_MONOTONIC, &dl);
-  dl.tv_sec += WAIT_S;
-  pthread_mutex_lock(&c->mu);
-  while ((c->ends < ends || (refs && c->refs != refs)) && e != ETIMEDOUT)
-    e = pthread_cond_timedwait(&c->cv, &c->mu, &dl);
-  bool ok = c->ends >= ends && (!refs || c->refs == refs);
-  pthread_mutex_unlock(&c->mu);
-  return ok;
-}
-
-/* Waits for the operations to be done with it: all's back to our one reference. */
-static void cb_settle(cbk *c, int ends) {
-  if (!cb_wait(c, ends, 1)) fail_msg("no END or callback not released in %d s", WAIT_S);
-}
-
-static ULONG cb_refs(cbk *c) {
-  pthread_mutex_lock(&c->mu);
-  ULONG n = c->refs;
-  pthread_mutex_unlock(&c->mu);
-  return n;
-}
-
-static int cb_count(cbk *c) {
-  pthread_mutex_lock(&c->mu);
-  int n = c->n;
-  pthread_mutex_unlock(&c->mu);
-  return n;
-}
-
-static void cb_free(cbk *c) {
-  if (!c) return;
-  assert_true(cb_wait(c, 0, 1));
-  assert_int_equal(c->over_released, 0);
-  pthread_cond_destroy(&c->cv);
-  pthread_mutex_destroy(&c->mu);
-  free(c);
-}
-
-/* The rules every operation's events follow (after cb_settle). progress:
- * whether progress events are allowed. Returns the END event. */
-static const event *check_op(cbk *c, bool progress) {
-  assert_true(c->n >= 2 && c->n <= MAXEV);
-  assert_int_equal(c->begins, 1);
-  assert_int_equal(c->ends, 1);
-  assert_int_equal(c->ev[0].st, WMT_BACKUPRESTORE_BEGIN);
-  assert_int_equal(c->ev[0].hr, S_OK);
-  assert_int_equal(c->ev[c->n - 1].st, WMT_BACKUPRESTORE_END);
-  int last_pct = -1;
-  for (int i = 0; i < c->n; i++) {
-    const event *e = &c->ev[i];
-    if (e->on_caller) fail_msg("event %d (status %d) on the caller's thread", i, (int)e->st);
-    if (e->ctx_set) fail_msg("event %d (status %d): pvContext not NULL", i, (int)e->st);
-    switch ((int)e->st) {
-    case WMT_BACKUPRESTORE_BEGIN:
-    case WMT_BACKUPRESTORE_END:
-    case WMT_BACKUPRESTORE_CONNECTING:
-    case WMT_BACKUPRESTORE_DISCONNECTING:
-      assert_int_equal(e->type, WMT_TYPE_DWORD);
-      assert_false(e->value_null);
-      break;
-    case WMT_RESTRICTED_LICENSE:
-    case WMT_ERROR_WITHURL:
-      assert_int_equal(e->type, WMT_TYPE_STRING);
-      assert_false(e->value_null);
-      assert_true(wlen(e->text) > 0);
-      break;
-    case LV_WMT_BACKUPRESTORE_PROGRESS:
-      if (!progress) fail_msg("progress event %d without the Progress property", i);
-      assert_int_equal(e->type, WMT_TYPE_DWORD);
-      assert_false(e->value_null);
-      assert_true(e->dw <= 100 && (int)e->dw >= last_pct);
-      assert_int_equal(e->hr, S_OK);
-      last_pct = (int)e->dw;
-      break;
-    default: fail_msg("event %d: unexpected status %d", i, (int)e->st);
-    }
-  }
-  return &c->ev[c->n - 1];
-}
-
 static int count_status(const cbk *c, WMT_STATUS st) {
   int n = 0;
-  for (int i = 0; i < c->n && i < MAXEV; i++) n += c->ev[i].st == st;
+  for (int i = 0; i < c->n && i < CB_MAXEV; i++) n += c->ev[i].st == st;
   return n;
 }
 
 static int index_of(const cbk *c, WMT_STATUS st) {
-  for (int i = 0; i < c->n && i < MAXEV; i++)
+  for (int i = 0; i < c->n && i < CB_MAXEV; i++)
     if (c->ev[i].st == st) return i;
   return -1;
 }
@@ -312,15 +63,15 @@ typedef struct objs {
 static void obj_new(objs *o, const fx *f) {
   memset(o, 0, sizeof *o);
   o->creation = cb_new();
-  assert_int_equal(WMCreateBackupRestorer(unk(o->creation), &o->b), S_OK);
+  assert_int_equal(WMCreateBackupRestorer(cb_unk(o->creation), &o->b), S_OK);
   assert_non_null(o->b);
   assert_int_equal(IWMLicenseBackup_QueryInterface(o->b, &IID_IWMLicenseRestore, (void **)&o->r),
                    S_OK);
   assert_int_equal(
       IWMLicenseBackup_QueryInterface(o->b, &IID_IWMBackupRestoreProps, (void **)&o->p), S_OK);
   if (f) {
-    assert_int_equal(set_a(o->p, u"StorePath", f->store), S_OK);
-    assert_int_equal(set_a(o->p, u"MachinePath", f->machine), S_OK);
+    assert_int_equal(prop_set_a(o->p, u"StorePath", f->store), S_OK);
+    assert_int_equal(prop_set_a(o->p, u"MachinePath", f->machine), S_OK);
   }
 }
 
@@ -338,10 +89,10 @@ static void obj_free(objs *o) {
 /* A backup to dir that must succeed: returns its callback (cb_free it). */
 static cbk *backup_ok(objs *o, const char *dir, DWORD flags) {
   cbk *c = cb_new();
-  assert_int_equal(set_a(o->p, u"BackupPath", dir), S_OK);
+  assert_int_equal(prop_set_a(o->p, u"BackupPath", dir), S_OK);
   assert_int_equal(IWMLicenseBackup_BackupLicenses(o->b, flags, &c->iface), S_OK);
   cb_settle(c, 1);
-  const event *end = check_op(c, true);
+  const cb_event *end = cb_check_op(c, true);
   assert_int_equal(end->hr, S_OK);
   return c;
 }
@@ -526,18 +277,18 @@ static void create_checks_its_arguments_and_keeps_the_callback(void **state) {
   (void)state;
   cbk *c = cb_new();
   IWMLicenseBackup *b = (IWMLicenseBackup *)(uintptr_t)0x1; /* garbage to be cleared */
-  assert_int_equal(WMCreateBackupRestorer(unk(c), NULL), E_POINTER);
+  assert_int_equal(WMCreateBackupRestorer(cb_unk(c), NULL), E_POINTER);
   assert_int_equal(cb_refs(c), 1); /* not kept on failure */
   assert_int_equal(WMCreateBackupRestorer(NULL, &b), E_INVALIDARG);
   assert_null(b);
   assert_int_equal(WMCreateBackupRestorer(NULL, NULL), E_POINTER);
 
-  assert_int_equal(WMCreateBackupRestorer(unk(c), &b), S_OK);
+  assert_int_equal(WMCreateBackupRestorer(cb_unk(c), &b), S_OK);
   assert_non_null(b);
   assert_int_equal(cb_refs(c), 2); /* AddRef'ed once, kept */
   /* a second object keeps it too, independently */
   IWMLicenseBackup *b2 = NULL;
-  assert_int_equal(WMCreateBackupRestorer(unk(c), &b2), S_OK);
+  assert_int_equal(WMCreateBackupRestorer(cb_unk(c), &b2), S_OK);
   assert_non_null(b2);
   assert_ptr_not_equal(b, b2);
   assert_int_equal(cb_refs(c), 3);
@@ -751,18 +502,18 @@ static void set_prop_accepts_only_well_formed_strings(void **state) {
                                                  (const BYTE *)lone, sizeof lone),
                    E_INVALIDARG);
   /* values are text: no control characters (C0, DEL, C1) */
-  assert_int_equal(set_w(p, u"BackupPath", u"D:\\tab\\there"), S_OK); /* backslashes: fine */
+  assert_int_equal(prop_set_w(p, u"BackupPath", u"D:\\tab\\there"), S_OK); /* backslashes: fine */
   static const WCHAR *const controls[] = {u"a\tb", u"a\nb", u"a\x1b[0m", u"a\x7f", u"a\x9b"};
   for (size_t i = 0; i < sizeof controls / sizeof *controls; i++)
-    assert_int_equal(set_w(p, u"Control", controls[i]), E_INVALIDARG);
+    assert_int_equal(prop_set_w(p, u"Control", controls[i]), E_INVALIDARG);
   assert_int_equal(IWMBackupRestoreProps_RemoveAllProps(p), S_OK);
   static const WCHAR lone_name[] = {'N', 0xDC00, 0};
-  assert_int_equal(set_w(p, lone_name, path), E_INVALIDARG);
+  assert_int_equal(prop_set_w(p, lone_name, path), E_INVALIDARG);
   /* a name too long for the SDK's WORD-sized world (over 256 units) */
   WCHAR longname[300];
   for (size_t i = 0; i < 299; i++) longname[i] = 'n';
   longname[299] = 0;
-  assert_int_equal(set_w(p, longname, path), E_INVALIDARG);
+  assert_int_equal(prop_set_w(p, longname, path), E_INVALIDARG);
   assert_int_equal(prop_count(p), 0); /* nothing of that was kept */
 
   /* the exact form: accepted; from an unaligned buffer too */
@@ -777,15 +528,15 @@ static void set_prop_accepts_only_well_formed_strings(void **state) {
                    S_OK);
   assert_int_equal(prop_count(p), 2);
   /* replace keeps the count and takes the new value */
-  assert_int_equal(set_w(p, u"BackupPath", u"E:\\Other"), S_OK);
+  assert_int_equal(prop_set_w(p, u"BackupPath", u"E:\\Other"), S_OK);
   assert_int_equal(prop_count(p), 2);
   WCHAR got[64];
   assert_int_equal(get_w(p, u"BackupPath", got, 64), S_OK);
-  assert_true(weq(got, u"E:\\Other"));
+  assert_true(w16_eq(got, u"E:\\Other"));
   assert_int_equal(get_w(p, u"RestorePath", got, 64), S_OK);
-  assert_true(weq(got, path));
+  assert_true(w16_eq(got, path));
   /* an empty value (just the NUL) is a value */
-  assert_int_equal(set_w(p, u"Empty", u""), S_OK);
+  assert_int_equal(prop_set_w(p, u"Empty", u""), S_OK);
   assert_int_equal(prop_count(p), 3);
   assert_int_equal(get_w(p, u"Empty", got, 64), S_OK);
   assert_int_equal(got[0], 0);
@@ -794,15 +545,15 @@ static void set_prop_accepts_only_well_formed_strings(void **state) {
     char name[16];
     WCHAR wn[16];
     snprintf(name, sizeof name, "P%d", i);
-    wz(wn, 16, name);
-    assert_int_equal(set_w(p, wn, u"v"), S_OK);
+    w16_from(wn, 16, name);
+    assert_int_equal(prop_set_w(p, wn, u"v"), S_OK);
   }
   assert_int_equal(prop_count(p), 64);
-  HRESULT hr = set_w(p, u"OneTooMany", u"v");
+  HRESULT hr = prop_set_w(p, u"OneTooMany", u"v");
   assert_true(FAILED(hr)); /* HRESULT_FROM_WIN32(ERROR_BAD_LENGTH) */
   assert_int_equal((uint32_t)hr, 0x80070018u);
   assert_int_equal(prop_count(p), 64);
-  assert_int_equal(set_w(p, u"BackupPath", u"F:\\"), S_OK); /* replacing still works */
+  assert_int_equal(prop_set_w(p, u"BackupPath", u"F:\\"), S_OK); /* replacing still works */
   assert_int_equal(IWMBackupRestoreProps_RemoveAllProps(p), S_OK);
   assert_int_equal(prop_count(p), 0);
   obj_free(&o);
@@ -818,7 +569,7 @@ static void get_props_use_the_two_call_buffer_protocol(void **state) {
   WMT_ATTR_DATATYPE t;
   WORD cb;
   BYTE buf[256];
-  assert_int_equal(set_w(p, u"BackupPath", value), S_OK);
+  assert_int_equal(prop_set_w(p, u"BackupPath", value), S_OK);
 
   /* by name: NULL buffer → size; short → ASF_E_BUFFERTOOSMALL + size; exact → value */
   cb = 0, t = WMT_TYPE_GUID;
@@ -861,7 +612,7 @@ static void get_props_use_the_two_call_buffer_protocol(void **state) {
 
   /* by index: name in WCHARs with the NUL, value in bytes */
   static const WCHAR name2[] = u"Progress";
-  assert_int_equal(set_w(p, name2, u"1"), S_OK);
+  assert_int_equal(prop_set_w(p, name2, u"1"), S_OK);
   WCHAR nb[64];
   WORD cch = 0;
   cb = 0, t = WMT_TYPE_GUID;
@@ -882,13 +633,13 @@ static void get_props_use_the_two_call_buffer_protocol(void **state) {
   cch = sizeof u"BackupPath" / 2, cb = need;
   memset(buf, 0, sizeof buf);
   assert_int_equal(IWMBackupRestoreProps_GetPropByIndex(p, 0, nb, &cch, &t, buf, &cb), S_OK);
-  assert_true(weq(nb, u"BackupPath"));
+  assert_true(w16_eq(nb, u"BackupPath"));
   assert_memory_equal(buf, value, sizeof value);
   assert_int_equal(cch, sizeof u"BackupPath" / 2);
   assert_int_equal(cb, need);
   cch = 64, cb = sizeof buf;
   assert_int_equal(IWMBackupRestoreProps_GetPropByIndex(p, 1, nb, &cch, &t, buf, &cb), S_OK);
-  assert_true(weq(nb, name2));
+  assert_true(w16_eq(nb, name2));
   assert_int_equal(cch, sizeof name2 / 2);
   assert_int_equal(cb, 4);
   assert_memory_equal(buf, u"1", 4);
@@ -912,26 +663,26 @@ static void names_are_case_sensitive_values_unicode_and_remove_works(void **stat
   assert_int_equal(sizeof music / 2, 25); /* the pair is two units */
   assert_int_equal(music[22], 0xD83C);
   assert_int_equal(music[23], 0xDFB5);
-  assert_int_equal(set_w(p, u"BackupPath", u"upper"), S_OK);
-  assert_int_equal(set_w(p, u"backuppath", u"lower"), S_OK);
+  assert_int_equal(prop_set_w(p, u"BackupPath", u"upper"), S_OK);
+  assert_int_equal(prop_set_w(p, u"backuppath", u"lower"), S_OK);
   assert_int_equal(prop_count(p), 2);
   assert_int_equal(get_w(p, u"BackupPath", got, 128), S_OK);
-  assert_true(weq(got, u"upper"));
+  assert_true(w16_eq(got, u"upper"));
   assert_int_equal(get_w(p, u"backuppath", got, 128), S_OK);
-  assert_true(weq(got, u"lower"));
+  assert_true(w16_eq(got, u"lower"));
   assert_true(FAILED(get_w(p, u"BACKUPPATH", got, 128)));
   assert_true(FAILED(IWMBackupRestoreProps_RemoveProp(p, u"BACKUPPATH")));
   assert_int_equal(prop_count(p), 2);
 
   /* non-ASCII values and names round-trip unit for unit */
-  assert_int_equal(set_w(p, u"BackupPath", music), S_OK);
+  assert_int_equal(prop_set_w(p, u"BackupPath", music), S_OK);
   assert_int_equal(get_w(p, u"BackupPath", got, 128), S_OK);
   assert_memory_equal(got, music, sizeof music);
   WORD cb = 0;
   assert_int_equal(IWMBackupRestoreProps_GetPropByName(p, u"BackupPath", NULL, NULL, &cb), S_OK);
   assert_int_equal(cb, sizeof music);
   static const WCHAR gname[] = u"Gr\u00f6\u00dfe\U0001F3B5";
-  assert_int_equal(set_w(p, gname, u"\u00e9t\u00e9"), S_OK);
+  assert_int_equal(prop_set_w(p, gname, u"\u00e9t\u00e9"), S_OK);
   assert_int_equal(prop_count(p), 3);
   WCHAR nb[32];
   WORD cch = 32;
@@ -943,7 +694,7 @@ static void names_are_case_sensitive_values_unicode_and_remove_works(void **stat
   assert_int_equal(cb, sizeof u"\u00e9t\u00e9");
   assert_memory_equal(vb, u"\u00e9t\u00e9", cb);
   assert_int_equal(get_w(p, gname, got, 128), S_OK);
-  assert_true(weq(got, u"\u00e9t\u00e9"));
+  assert_true(w16_eq(got, u"\u00e9t\u00e9"));
 
   /* RemoveProp: the named one only; again → an error; then RemoveAllProps */
   assert_int_equal(IWMBackupRestoreProps_RemoveProp(p, u"backuppath"), S_OK);
@@ -956,7 +707,7 @@ static void names_are_case_sensitive_values_unicode_and_remove_works(void **stat
   assert_int_equal(prop_count(p), 0);
   assert_true(FAILED(get_w(p, u"BackupPath", got, 128)));
   assert_int_equal(IWMBackupRestoreProps_RemoveAllProps(p), S_OK);
-  assert_int_equal(set_w(p, u"BackupPath", u"again"), S_OK);
+  assert_int_equal(prop_set_w(p, u"BackupPath", u"again"), S_OK);
   assert_int_equal(prop_count(p), 1);
   obj_free(&o);
 }
@@ -983,31 +734,31 @@ static void backup_refusals_are_synchronous_and_send_no_event(void **state) {
   assert_int_equal(IWMLicenseBackup_BackupLicenses(o.b, WM_BACKUP_OVERWRITE, NULL), E_INVALIDARG);
   /* BackupPath unset, then empty */
   assert_int_equal(IWMLicenseBackup_BackupLicenses(o.b, 0, &c->iface), NS_E_DRM_INVALID_PROPERTY);
-  assert_int_equal(set_w(o.p, u"BackupPath", u""), S_OK);
+  assert_int_equal(prop_set_w(o.p, u"BackupPath", u""), S_OK);
   assert_int_equal(IWMLicenseBackup_BackupLicenses(o.b, 0, &c->iface), NS_E_DRM_INVALID_PROPERTY);
-  assert_int_equal(set_a(o.p, u"BackupPath", usb), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"BackupPath", usb), S_OK);
   /* flags the SDK does not define for a backup */
   assert_int_equal(IWMLicenseBackup_BackupLicenses(o.b, WM_RESTORE_INDIVIDUALIZE, &c->iface),
                    E_INVALIDARG);
   assert_int_equal(IWMLicenseBackup_BackupLicenses(o.b, 0x80000000u, &c->iface), E_INVALIDARG);
   /* a bad extension value */
-  assert_int_equal(set_w(o.p, u"MaxPartBytes", u"12"), S_OK);
+  assert_int_equal(prop_set_w(o.p, u"MaxPartBytes", u"12"), S_OK);
   assert_int_equal(IWMLicenseBackup_BackupLicenses(o.b, 0, &c->iface), NS_E_DRM_INVALID_PROPERTY);
   assert_int_equal(IWMBackupRestoreProps_RemoveProp(o.p, u"MaxPartBytes"), S_OK);
   /* a computer without a store */
-  assert_int_equal(set_a(o.p, u"StorePath", empty), S_OK);
-  assert_int_equal(set_a(o.p, u"MachinePath", nomachine), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"StorePath", empty), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"MachinePath", nomachine), S_OK);
   assert_int_equal(IWMLicenseBackup_BackupLicenses(o.b, 0, &c->iface),
                    NS_E_DRM_NEEDS_INDIVIDUALIZATION);
   /* a computer with no License Management Service pinned to lock the set to */
-  assert_int_equal(set_a(o.p, u"StorePath", nosvc.store), S_OK);
-  assert_int_equal(set_a(o.p, u"MachinePath", nosvc.machine), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"StorePath", nosvc.store), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"MachinePath", nosvc.machine), S_OK);
   assert_int_equal(IWMLicenseBackup_BackupLicenses(o.b, 0, &c->iface),
                    NS_E_DRM_POLICY_DISABLE_ONLINE);
   /* this store with another computer's binding secret */
-  assert_int_equal(set_a(o.p, u"StorePath", f.store), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"StorePath", f.store), S_OK);
   assert_int_equal(IWMLicenseBackup_BackupLicenses(o.b, 0, &c->iface), NS_E_DRM_INVALID_MACHINE);
-  assert_int_equal(set_a(o.p, u"MachinePath", f.machine), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"MachinePath", f.machine), S_OK);
   assert_int_equal(cb_count(c), 0);
   assert_int_equal(cb_refs(c), 1); /* a refused call keeps no reference */
 
@@ -1050,23 +801,23 @@ static void accepted_backup_sends_begin_restricted_end_on_another_thread(void **
   char *usb = fx_path(&f, "usb");
   obj_new(&o, &f);
   cbk *c = cb_new();
-  assert_int_equal(set_a(o.p, u"BackupPath", usb), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"BackupPath", usb), S_OK);
   assert_int_equal(IWMLicenseBackup_BackupLicenses(o.b, 0, &c->iface), S_OK);
   cb_settle(c, 1);
-  const event *end = check_op(c, false);
+  const cb_event *end = cb_check_op(c, false);
   assert_int_equal(end->hr, S_OK);
   assert_int_equal(end->dw, 37); /* licenses written */
   assert_int_equal(c->n, 4);     /* BEGIN, 2 x RESTRICTED, END */
   assert_int_equal(count_status(c, WMT_RESTRICTED_LICENSE), 2);
   WCHAR ka[32], kb[32];
-  wz(ka, 32, KID_A);
-  wz(kb, 32, KID_B);
+  w16_from(ka, 32, KID_A);
+  w16_from(kb, 32, KID_B);
   assert_int_equal(c->ev[1].st, WMT_RESTRICTED_LICENSE);
   assert_int_equal(c->ev[1].hr, S_OK);
   assert_int_equal(c->ev[1].type, WMT_TYPE_STRING);
-  assert_true(weq(c->ev[1].text, ka));
+  assert_true(w16_eq(c->ev[1].text, ka));
   assert_int_equal(c->ev[2].st, WMT_RESTRICTED_LICENSE);
-  assert_true(weq(c->ev[2].text, kb));
+  assert_true(w16_eq(c->ev[2].text, kb));
   assert_true(exists(usb, "LVBACKUP.MAN"));
   /* nothing to the creation callback, and the object is idle again */
   assert_int_equal(cb_count(o.creation), 0);
@@ -1074,7 +825,7 @@ static void accepted_backup_sends_begin_restricted_end_on_another_thread(void **
   c = cb_new();
   assert_int_equal(IWMLicenseBackup_BackupLicenses(o.b, WM_BACKUP_OVERWRITE, &c->iface), S_OK);
   cb_settle(c, 1);
-  assert_int_equal(check_op(c, false)->hr, S_OK);
+  assert_int_equal(cb_check_op(c, false)->hr, S_OK);
   cb_free(c);
   obj_free(&o);
   free(usb);
@@ -1092,16 +843,16 @@ static void one_callback_for_creation_and_call(void **state) {
   cbk *c = cb_new();
   IWMLicenseBackup *b = NULL;
   IWMBackupRestoreProps *p = NULL;
-  assert_int_equal(WMCreateBackupRestorer(unk(c), &b), S_OK);
+  assert_int_equal(WMCreateBackupRestorer(cb_unk(c), &b), S_OK);
   assert_int_equal(cb_refs(c), 2);
   assert_int_equal(IWMLicenseBackup_QueryInterface(b, &IID_IWMBackupRestoreProps, (void **)&p),
                    S_OK);
-  assert_int_equal(set_a(p, u"StorePath", f.store), S_OK);
-  assert_int_equal(set_a(p, u"MachinePath", f.machine), S_OK);
-  assert_int_equal(set_a(p, u"BackupPath", usb), S_OK);
+  assert_int_equal(prop_set_a(p, u"StorePath", f.store), S_OK);
+  assert_int_equal(prop_set_a(p, u"MachinePath", f.machine), S_OK);
+  assert_int_equal(prop_set_a(p, u"BackupPath", usb), S_OK);
   assert_int_equal(IWMLicenseBackup_BackupLicenses(b, 0, &c->iface), S_OK);
   if (!cb_wait(c, 1, 2)) fail_msg("no END, or the call's reference not released");
-  const event *end = check_op(c, false);
+  const cb_event *end = cb_check_op(c, false);
   assert_int_equal(end->hr, S_OK);
   assert_int_equal(end->dw, 3);
   assert_int_equal(c->n, 2); /* BEGIN, END: once each */
@@ -1123,10 +874,10 @@ static void progress_events_only_when_the_property_is_1(void **state) {
   obj_new(&o, &f);
   static const WCHAR *const values[] = {NULL, u"0", u"true", u"yes", u"11", u"1"};
   for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
-    bool on = values[i] && weq(values[i], u"1");
-    if (values[i]) assert_int_equal(set_w(o.p, u"Progress", values[i]), S_OK);
+    bool on = values[i] && w16_eq(values[i], u"1");
+    if (values[i]) assert_int_equal(prop_set_w(o.p, u"Progress", values[i]), S_OK);
     cbk *c = backup_ok(&o, usb, WM_BACKUP_OVERWRITE);
-    check_op(c, on);
+    cb_check_op(c, on);
     if (on) {
       assert_true(c->progress >= 1);
       /* between BEGIN and END, ending at 100 % */
@@ -1140,7 +891,7 @@ static void progress_events_only_when_the_property_is_1(void **state) {
   /* removed again: off again */
   assert_int_equal(IWMBackupRestoreProps_RemoveProp(o.p, u"Progress"), S_OK);
   cbk *c = backup_ok(&o, usb, WM_BACKUP_OVERWRITE);
-  check_op(c, false);
+  cb_check_op(c, false);
   cb_free(c);
   obj_free(&o);
   free(usb);
@@ -1154,19 +905,19 @@ static void second_call_is_busy_and_cancel_ends_with_canceled(void **state) {
   char *other = tu_tmpdir("cpt-cancel-other");
   obj_new(&o, &big);
   cbk *c = cb_new(), *c2 = cb_new();
-  assert_int_equal(set_a(o.p, u"BackupPath", usb), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"BackupPath", usb), S_OK);
   assert_int_equal(IWMLicenseBackup_BackupLicenses(o.b, 0, &c->iface), S_OK);
   /* a second operation of either kind while it runs */
   assert_int_equal(IWMLicenseBackup_BackupLicenses(o.b, WM_BACKUP_OVERWRITE, &c2->iface),
                    NS_E_DRM_BACKUPRESTORE_BUSY);
-  assert_int_equal(set_a(o.p, u"RestorePath", other), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"RestorePath", other), S_OK);
   assert_int_equal(IWMLicenseRestore_RestoreLicenses(o.r, 0, &c2->iface),
                    NS_E_DRM_BACKUPRESTORE_BUSY);
   /* properties stay usable meanwhile */
-  assert_int_equal(set_w(o.p, u"Note", u"busy"), S_OK);
+  assert_int_equal(prop_set_w(o.p, u"Note", u"busy"), S_OK);
   assert_int_equal(IWMLicenseBackup_CancelLicenseBackup(o.b), S_OK);
   cb_settle(c, 1);
-  const event *end = check_op(c, false);
+  const cb_event *end = cb_check_op(c, false);
   assert_int_equal(end->hr, NS_E_DRM_OPERATION_CANCELED);
   assert_int_equal(cb_count(c2), 0);
   assert_int_equal(cb_refs(c2), 1);
@@ -1187,11 +938,11 @@ static void cancel_restore_leaves_a_running_backup_alone(void **state) {
   char *usb = tu_tmpdir("cpt-cancel-r");
   obj_new(&o, &big);
   cbk *c = cb_new();
-  assert_int_equal(set_a(o.p, u"BackupPath", usb), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"BackupPath", usb), S_OK);
   assert_int_equal(IWMLicenseBackup_BackupLicenses(o.b, 0, &c->iface), S_OK);
   assert_int_equal(IWMLicenseRestore_CancelLicenseRestore(o.r), S_OK);
   cb_settle(c, 1);
-  const event *end = check_op(c, false);
+  const cb_event *end = cb_check_op(c, false);
   assert_int_equal(end->hr, S_OK);
   assert_int_equal(end->dw, BIG);
   cb_free(c);
@@ -1208,15 +959,15 @@ static void object_outlives_the_last_release_while_an_operation_runs(void **stat
   char *usb = fx_path(&f, "usb");
   obj_new(&o, &f);
   cbk *c = cb_new(), *creation = o.creation;
-  assert_int_equal(set_a(o.p, u"BackupPath", usb), S_OK);
-  assert_int_equal(set_w(o.p, u"Progress", u"1"), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"BackupPath", usb), S_OK);
+  assert_int_equal(prop_set_w(o.p, u"Progress", u"1"), S_OK);
   assert_int_equal(IWMLicenseBackup_BackupLicenses(o.b, 0, &c->iface), S_OK);
   /* the application lets go at once: the operation keeps the object */
   IWMBackupRestoreProps_Release(o.p);
   IWMLicenseRestore_Release(o.r);
   IWMLicenseBackup_Release(o.b);
   cb_settle(c, 1);
-  const event *end = check_op(c, true);
+  const cb_event *end = cb_check_op(c, true);
   assert_int_equal(end->hr, S_OK);
   assert_int_equal(end->dw, 500);
   /* and once END was delivered the object went, with its creation callback */
@@ -1266,11 +1017,11 @@ static void cancel_from_inside_a_callback(void **state) {
   cbk *c = cb_new();
   c->hook = hook_cancel_on_begin, c->hook_ctx = &o;
   c->hook_hr = E_FAIL;
-  assert_int_equal(set_a(o.p, u"BackupPath", usb), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"BackupPath", usb), S_OK);
   assert_int_equal(IWMLicenseBackup_BackupLicenses(o.b, 0, &c->iface), S_OK);
   cb_settle(c, 1);
   assert_int_equal(c->hook_hr, S_OK);
-  assert_int_equal(check_op(c, false)->hr, NS_E_DRM_OPERATION_CANCELED);
+  assert_int_equal(cb_check_op(c, false)->hr, NS_E_DRM_OPERATION_CANCELED);
   assert_false(exists(usb, "LVBACKUP.MAN"));
   cb_free(c);
   obj_free(&o);
@@ -1291,14 +1042,14 @@ static void end_callback_may_start_the_next_operation_and_release(void **state) 
   end_ctx e1 = {&o, c2, false}, e2 = {&o, NULL, true};
   c1->hook = hook_on_end, c1->hook_ctx = &e1;
   c2->hook = hook_on_end, c2->hook_ctx = &e2;
-  assert_int_equal(set_a(o.p, u"BackupPath", usb), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"BackupPath", usb), S_OK);
   assert_int_equal(IWMLicenseBackup_BackupLicenses(o.b, 0, &c1->iface), S_OK);
   cb_settle(c1, 1);
   assert_int_equal(c1->hook_hr, S_OK); /* accepted from inside END */
-  assert_int_equal(check_op(c1, false)->hr, S_OK);
+  assert_int_equal(cb_check_op(c1, false)->hr, S_OK);
   /* the second one's END releases the application's last references */
   cb_settle(c2, 1);
-  assert_int_equal(check_op(c2, false)->hr, S_OK);
+  assert_int_equal(cb_check_op(c2, false)->hr, S_OK);
   assert_int_equal(c2->hook_n, 1);
   assert_true(cb_wait(creation, 0, 1));
   cb_free(creation);
@@ -1326,7 +1077,7 @@ static void *work(void *arg) {
   WCHAR name[16], value[16], got[16];
   char a[16];
   snprintf(a, sizeof a, "T%d", w->id);
-  wz(name, 16, a);
+  w16_from(name, 16, a);
   pthread_barrier_wait(w->go);
   for (int i = 0; i < ROUNDS; i++) {
     IWMBackupRestoreProps *p = NULL;
@@ -1337,11 +1088,11 @@ static void *work(void *arg) {
       break;
     }
     snprintf(a, sizeof a, "%d", i);
-    wz(value, 16, a);
+    w16_from(value, 16, a);
     WORD cb = sizeof got;
-    if (set_w(p, name, value) != S_OK ||
+    if (prop_set_w(p, name, value) != S_OK ||
         IWMBackupRestoreProps_GetPropByName(p, name, NULL, (BYTE *)got, &cb) != S_OK ||
-        !weq(got, value))
+        !w16_eq(got, value))
       w->bad++;
     IWMLicenseRestore_AddRef(r);
     IWMLicenseRestore_Release(r);
@@ -1353,9 +1104,9 @@ static void *work(void *arg) {
   return NULL;
 }
 
-/* Whether the object's count comes to n within WAIT_S (polled). */
+/* Whether the object's count comes to n within CB_WAIT_S (polled). */
 static bool refs_become(IWMLicenseBackup *b, ULONG n) {
-  for (int i = 0; i < WAIT_S * 1000; i++) {
+  for (int i = 0; i < CB_WAIT_S * 1000; i++) {
     ULONG now = IWMLicenseBackup_AddRef(b) - 1;
     IWMLicenseBackup_Release(b);
     if (now == n) return true;
@@ -1375,7 +1126,7 @@ static void many_threads_share_one_object(void **state) {
   fx_issue(&f, "a.lic", 50, NULL, NULL, NULL);
   char *usb = fx_path(&f, "usb");
   obj_new(&o, &f);
-  assert_int_equal(set_a(o.p, u"BackupPath", usb), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"BackupPath", usb), S_OK);
   pthread_barrier_init(&go, NULL, THREADS);
   for (int i = 0; i < THREADS; i++) {
     w[i] = (worker){&o, &go, i, cb_new(), E_FAIL, 0};
@@ -1388,7 +1139,7 @@ static void many_threads_share_one_object(void **state) {
     if (w[i].backup_hr == S_OK) {
       accepted++;
       cb_settle(w[i].cb, 1);
-      assert_int_equal(check_op(w[i].cb, false)->hr, S_OK);
+      assert_int_equal(cb_check_op(w[i].cb, false)->hr, S_OK);
     } else {
       assert_int_equal(w[i].backup_hr, NS_E_DRM_BACKUPRESTORE_BUSY);
       assert_int_equal(cb_count(w[i].cb), 0);
@@ -1436,19 +1187,19 @@ static void restore_refusals_are_synchronous(void **state) {
   assert_int_equal(IWMLicenseRestore_RestoreLicenses(o.r, 0, &c->iface),
                    NS_E_DRM_INVALID_PROPERTY);
   /* BackupPath is not RestorePath */
-  assert_int_equal(set_a(o.p, u"BackupPath", usb), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"BackupPath", usb), S_OK);
   assert_int_equal(IWMLicenseRestore_RestoreLicenses(o.r, 0, &c->iface),
                    NS_E_DRM_INVALID_PROPERTY);
-  assert_int_equal(set_a(o.p, u"RestorePath", usb), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"RestorePath", usb), S_OK);
   assert_int_equal(IWMLicenseRestore_RestoreLicenses(o.r, WM_BACKUP_OVERWRITE, &c->iface),
                    E_INVALIDARG);
   /* no set there: HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) */
-  assert_int_equal(set_a(o.p, u"RestorePath", nothing), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"RestorePath", nothing), S_OK);
   assert_int_equal((uint32_t)IWMLicenseRestore_RestoreLicenses(o.r, 0, &c->iface), 0x80070002u);
   /* a new computer (an empty store folder) without WM_RESTORE_INDIVIDUALIZE */
-  assert_int_equal(set_a(o.p, u"RestorePath", usb), S_OK);
-  assert_int_equal(set_a(o.p, u"StorePath", fresh), S_OK);
-  assert_int_equal(set_a(o.p, u"MachinePath", fresh_machine), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"RestorePath", usb), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"StorePath", fresh), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"MachinePath", fresh_machine), S_OK);
   assert_int_equal(IWMLicenseRestore_RestoreLicenses(o.r, 0, &c->iface),
                    NS_E_DRM_NEEDS_INDIVIDUALIZATION);
   assert_false(exists(fresh, "machine.key"));
@@ -1456,8 +1207,8 @@ static void restore_refusals_are_synchronous(void **state) {
   assert_int_equal(cb_refs(c), 1);
   /* a damaged manifest */
   char *man = tu_path(usb, "LVBACKUP.MAN");
-  assert_int_equal(set_a(o.p, u"StorePath", f.store), S_OK);
-  assert_int_equal(set_a(o.p, u"MachinePath", f.machine), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"StorePath", f.store), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"MachinePath", f.machine), S_OK);
   assert_int_equal(tu_flip(man, 40), 0);
   assert_int_equal(IWMLicenseRestore_RestoreLicenses(o.r, 0, &c->iface), NS_E_DRM_BACKUP_CORRUPT);
   assert_int_equal(cb_count(c), 0);
@@ -1501,8 +1252,8 @@ static void restore_without_a_service_ends_service_unavailable(void **state) {
   char *usb = with_set(&f, "cpt-runreach", 4);
   obj_new(&o, &f);
   cbk *c = cb_new();
-  assert_int_equal(set_a(o.p, u"RestorePath", usb), S_OK);
-  assert_int_equal(set_w(o.p, u"ServiceUrl", u"http://127.0.0.1:9"), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"RestorePath", usb), S_OK);
+  assert_int_equal(prop_set_w(o.p, u"ServiceUrl", u"http://127.0.0.1:9"), S_OK);
   assert_int_equal(IWMLicenseRestore_RestoreLicenses(o.r, 0, &c->iface), S_OK);
   /* one operation at a time, also across the two interfaces */
   assert_int_equal(IWMLicenseBackup_BackupLicenses(o.b, WM_BACKUP_OVERWRITE, &o.creation->iface),
@@ -1511,7 +1262,7 @@ static void restore_without_a_service_ends_service_unavailable(void **state) {
   /* CancelLicenseBackup leaves a restore alone */
   assert_int_equal(IWMLicenseBackup_CancelLicenseBackup(o.b), S_OK);
   cb_settle(c, 1);
-  const event *end = check_op(c, false);
+  const cb_event *end = cb_check_op(c, false);
   assert_int_equal(end->hr, NS_E_DRM_RESTORE_SERVICE_UNAVAILABLE);
   int conn = index_of(c, WMT_BACKUPRESTORE_CONNECTING);
   int disc = index_of(c, WMT_BACKUPRESTORE_DISCONNECTING);
@@ -1537,15 +1288,15 @@ static void restore_on_a_new_computer_with_individualize_is_accepted(void **stat
   char *fresh_machine = tu_path(fresh, "machine.key");
   obj_new(&o, NULL);
   cbk *c = cb_new();
-  assert_int_equal(set_a(o.p, u"StorePath", fresh), S_OK);
-  assert_int_equal(set_a(o.p, u"MachinePath", fresh_machine), S_OK);
-  assert_int_equal(set_a(o.p, u"RestorePath", usb), S_OK);
-  assert_int_equal(set_w(o.p, u"ServiceUrl", u"http://127.0.0.1:9"), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"StorePath", fresh), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"MachinePath", fresh_machine), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"RestorePath", usb), S_OK);
+  assert_int_equal(prop_set_w(o.p, u"ServiceUrl", u"http://127.0.0.1:9"), S_OK);
   assert_int_equal(IWMLicenseRestore_RestoreLicenses(o.r, WM_RESTORE_INDIVIDUALIZE, &c->iface),
                    S_OK);
   assert_int_equal(IWMLicenseRestore_CancelLicenseRestore(o.r), S_OK);
   cb_settle(c, 1);
-  const event *end = check_op(c, false);
+  const cb_event *end = cb_check_op(c, false);
   assert_int_equal(end->hr, NS_E_DRM_OPERATION_CANCELED);
   cb_free(c);
   obj_free(&o);
@@ -1562,18 +1313,18 @@ static void two_objects_backing_up_to_one_folder(void **state) {
   obj_new(&a, &big);
   obj_new(&b, &big);
   cbk *ca = cb_new(), *cb = cb_new();
-  assert_int_equal(set_a(a.p, u"BackupPath", usb), S_OK);
-  assert_int_equal(set_a(b.p, u"BackupPath", usb), S_OK);
+  assert_int_equal(prop_set_a(a.p, u"BackupPath", usb), S_OK);
+  assert_int_equal(prop_set_a(b.p, u"BackupPath", usb), S_OK);
   HRESULT ha = IWMLicenseBackup_BackupLicenses(a.b, WM_BACKUP_OVERWRITE, &ca->iface);
   HRESULT hb = IWMLicenseBackup_BackupLicenses(b.b, WM_BACKUP_OVERWRITE, &cb->iface);
   bool ok_end = false;
   if (ha == S_OK) {
     cb_settle(ca, 1);
-    ok_end |= check_op(ca, false)->hr == S_OK;
+    ok_end |= cb_check_op(ca, false)->hr == S_OK;
   }
   if (hb == S_OK) {
     cb_settle(cb, 1);
-    ok_end |= check_op(cb, false)->hr == S_OK;
+    ok_end |= cb_check_op(cb, false)->hr == S_OK;
   }
   lv_status sound = lv_backup_verify(usb, NULL, NULL, NULL);
   cb_free(ca);

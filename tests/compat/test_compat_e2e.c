@@ -1,244 +1,30 @@
 /* test_compat_e2e.c - a whole backup on one computer and restore on another through
  * licvault/wmsdk.h, as SDK code in C does it, against a real licvaultd run in-process. */
-#include <errno.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "testutil.h"
 #include "fixture.h"
+#include "com_callback.h"
 
 #include "licvault/wmsdk.h"
 #include "service/svc.h"
 
-#define WAIT_S 60    /* generous: sanitizer builds on a loaded machine */
-#define MAXEV 64     /* events kept per callback (more are only counted) */
-#define TEXT_MAX 256 /* UTF-16 units kept of a string payload */
+#define E2E_MAXEV 64 /* events an operation here may send at most */
 #define MAXLIC 16    /* licenses kept per listing */
 
 static const char KID_A[] = "AAAAAAAAAAAAAAAAAAAAAA=="; /* no backup right */
 static const char KID_B[] = "AQEBAQEBAQEBAQEBAQEBAQ=="; /* no backup right */
 static const char KID_C[] = "AgICAgICAgICAgICAgICAg=="; /* counted plays, two used */
 
-/* ======================================================================
- * UTF-16 helpers, the test's own (independent of licvault's codec)
- * ====================================================================== */
-
-static size_t wlen(const WCHAR *s) {
-  size_t n = 0;
-  while (s[n]) n++;
-  return n;
-}
-
-static bool weq(const WCHAR *a, const WCHAR *b) {
-  size_t n = wlen(a);
-  return n == wlen(b) && !memcmp(a, b, 2 * n);
-}
-
-/* ASCII/UTF-8 (valid) to NUL-terminated UTF-16; returns the units without NUL. */
-static size_t wz(WCHAR *out, size_t cap, const char *s) {
-  const unsigned char *p = (const unsigned char *)s;
-  size_t n = 0;
-  while (*p) {
-    uint32_t c;
-    int more;
-    if (*p < 0x80) c = *p, more = 0;
-    else if ((*p & 0xE0) == 0xC0) c = *p & 0x1Fu, more = 1;
-    else if ((*p & 0xF0) == 0xE0) c = *p & 0x0Fu, more = 2;
-    else c = *p & 0x07u, more = 3;
-    p++;
-    while (more-- > 0 && (*p & 0xC0) == 0x80) c = (c << 6) | (*p++ & 0x3Fu);
-    assert_true(n + 3 <= cap);
-    if (c >= 0x10000) {
-      out[n++] = (WCHAR)(0xD800 + ((c - 0x10000) >> 10));
-      out[n++] = (WCHAR)(0xDC00 + (c & 0x3FF));
-    } else {
-      out[n++] = (WCHAR)c;
-    }
-  }
-  out[n] = 0;
-  return n;
-}
-
-/* The SDK's SetProp for a UTF-16 string: cbLength in bytes with the NUL. */
-static HRESULT set_w(IWMBackupRestoreProps *p, const WCHAR *name, const WCHAR *value) {
-  return IWMBackupRestoreProps_SetProp(p, name, WMT_TYPE_STRING, (const BYTE *)value,
-                                       (WORD)(2 * (wlen(value) + 1)));
-}
-
-static HRESULT set_a(IWMBackupRestoreProps *p, const WCHAR *name, const char *utf8) {
-  WCHAR w[2048];
-  wz(w, sizeof w / sizeof w[0], utf8);
-  return set_w(p, name, w);
-}
-
-/* ======================================================================
- * IWMStatusCallback in C: vtable, reference count, events under a mutex
- * ====================================================================== */
-
-typedef struct event {
-  WMT_STATUS st;
-  HRESULT hr;
-  WMT_ATTR_DATATYPE type;
-  bool value_null, ctx_set, on_caller;
-  DWORD dw;
-  WCHAR text[TEXT_MAX];
-} event;
-
-typedef struct cbk {
-  IWMStatusCallback iface; /* first: &c->iface is the object */
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  ULONG refs;
-  pthread_t caller;
-  event ev[MAXEV];
-  int n; /* events seen (ev keeps the first MAXEV) */
-  int ends;
-  int over_released; /* Release calls that would have freed it */
-} cbk;
-
-static cbk *impl(IWMStatusCallback *p) { return (cbk *)p; }
-
-static ULONG STDMETHODCALLTYPE cb_addref(IWMStatusCallback *p) {
-  cbk *c = impl(p);
-  pthread_mutex_lock(&c->mu);
-  ULONG n = ++c->refs;
-  pthread_cond_broadcast(&c->cv);
-  pthread_mutex_unlock(&c->mu);
-  return n;
-}
-
-static ULONG STDMETHODCALLTYPE cb_release(IWMStatusCallback *p) {
-  cbk *c = impl(p);
-  pthread_mutex_lock(&c->mu);
-  if (c->refs <= 1) c->over_released++; /* the test holds the last one itself */
-  else c->refs--;
-  ULONG n = c->refs;
-  pthread_cond_broadcast(&c->cv);
-  pthread_mutex_unlock(&c->mu);
-  return n;
-}
-
-static HRESULT STDMETHODCALLTYPE cb_qi(IWMStatusCallback *p, REFIID riid, void **ppv) {
-  if (!ppv) return E_POINTER;
-  *ppv = NULL;
-  if (!IsEqualIID(riid, &IID_IUnknown) && !IsEqualIID(riid, &IID_IWMStatusCallback))
-    return E_NOINTERFACE;
-  cb_addref(p);
-  *ppv = p;
-  return S_OK;
-}
-
-static HRESULT STDMETHODCALLTYPE cb_on_status(IWMStatusCallback *p, WMT_STATUS st, HRESULT hr,
-                                              WMT_ATTR_DATATYPE type, BYTE *value, void *ctx) {
-  cbk *c = impl(p);
-  pthread_mutex_lock(&c->mu);
-  if (c->n < MAXEV) {
-    event *e = &c->ev[c->n];
-    memset(e, 0, sizeof *e);
-    e->st = st;
-    e->hr = hr;
-    e->type = type;
-    e->value_null = !value;
-    e->ctx_set = ctx != NULL;
-    e->on_caller = pthread_equal(pthread_self(), c->caller);
-    if (value && type == WMT_TYPE_DWORD) memcpy(&e->dw, value, sizeof e->dw);
-    if (value && type == WMT_TYPE_STRING)
-      for (size_t i = 0; i + 1 < TEXT_MAX; i++) { /* may be unaligned */
-        memcpy(&e->text[i], value + 2 * i, 2);
-        if (!e->text[i]) break;
-      }
-  }
-  c->n++;
-  if (st == WMT_BACKUPRESTORE_END) c->ends++;
-  pthread_cond_broadcast(&c->cv); /* under the lock */
-  pthread_mutex_unlock(&c->mu);
-  return S_OK;
-}
-
-static const IWMStatusCallbackVtbl cb_vtbl = {cb_qi, cb_addref, cb_release, cb_on_status};
-
-static cbk *cb_new(void) {
-  cbk *c = calloc(1, sizeof *c);
-  pthread_condattr_t a;
-  assert_non_null(c);
-  c->iface.lpVtbl = &cb_vtbl;
-  c->refs = 1;
-  c->caller = pthread_self();
-  pthread_mutex_init(&c->mu, NULL);
-  pthread_condattr_init(&a);
-  pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-  pthread_cond_init(&c->cv, &a);
-  pthread_condattr_destroy(&a);
-  return c;
-}
-
-/* Waits until ends >= n and refs == r (0: ignored). */
-static bool cb_wait(cbk *c, int ends, ULONG refs) {
-  struct timespec dl;
-  int e = 0;
-  clock_gettime(CLOCK_MONOTONIC, &dl);
-  dl.tv_sec += WAIT_S;
-  pthread_mutex_lock(&c->mu);
-  while ((c->ends < ends || (refs && c->refs != refs)) && e != ETIMEDOUT)
-    e = pthread_cond_timedwait(&c->cv, &c->mu, &dl);
-  bool ok = c->ends >= ends && (!refs || c->refs == refs);
-  pthread_mutex_unlock(&c->mu);
-  return ok;
-}
-
-/* Waits for the operation to be done with it: END, and back to our one reference. */
-static void cb_settle(cbk *c) {
-  if (!cb_wait(c, 1, 1)) fail_msg("no END or callback not released in %d s", WAIT_S);
-}
-
-static int cb_count(cbk *c) {
-  pthread_mutex_lock(&c->mu);
-  int n = c->n;
-  pthread_mutex_unlock(&c->mu);
-  return n;
-}
-
-static void cb_free(cbk *c) {
-  if (!c) return;
-  assert_true(cb_wait(c, 0, 1));
-  assert_int_equal(c->over_released, 0);
-  pthread_cond_destroy(&c->cv);
-  pthread_mutex_destroy(&c->mu);
-  free(c);
-}
-
-/* The rules every operation's events follow (after cb_settle): BEGIN first,
- * END last and once, none on the caller's thread, pvContext NULL, payload
- * types as documented. Returns the END event. */
-static const event *check_op(cbk *c) {
-  assert_true(c->n >= 2 && c->n <= MAXEV);
-  assert_int_equal(c->ends, 1);
-  assert_int_equal(c->ev[0].st, WMT_BACKUPRESTORE_BEGIN);
-  assert_int_equal(c->ev[0].hr, S_OK);
-  assert_int_equal(c->ev[c->n - 1].st, WMT_BACKUPRESTORE_END);
-  for (int i = 0; i < c->n; i++) {
-    const event *e = &c->ev[i];
-    if (e->on_caller) fail_msg("event %d (status %d) on the caller's thread", i, (int)e->st);
-    if (e->ctx_set) fail_msg("event %d (status %d): pvContext not NULL", i, (int)e->st);
-    assert_false(e->value_null);
-    switch ((int)e->st) {
-    case WMT_BACKUPRESTORE_BEGIN:
-    case WMT_BACKUPRESTORE_END:
-    case WMT_BACKUPRESTORE_CONNECTING:
-    case WMT_BACKUPRESTORE_DISCONNECTING: assert_int_equal(e->type, WMT_TYPE_DWORD); break;
-    case WMT_RESTRICTED_LICENSE:
-    case WMT_ERROR_WITHURL:
-      assert_int_equal(e->type, WMT_TYPE_STRING);
-      assert_true(wlen(e->text) > 0);
-      break;
-    default: fail_msg("event %d: unexpected status %d", i, (int)e->st);
-    }
-  }
-  return &c->ev[c->n - 1];
+/* The rules every operation's events follow (after cb_settle), with no
+ * progress events (Progress is never set here) and at most E2E_MAXEV events:
+ * an operation here sends a handful. Returns the END event. */
+static const cb_event *check_op(cbk *c) {
+  assert_true(cb_count(c) <= E2E_MAXEV);
+  return cb_check_op(c, false);
 }
 
 /* ======================================================================
@@ -256,13 +42,13 @@ typedef struct objs {
 static void obj_new(objs *o, const char *store, const char *machine) {
   memset(o, 0, sizeof *o);
   o->creation = cb_new();
-  assert_int_equal(WMCreateBackupRestorer((IUnknown *)&o->creation->iface, &o->b), S_OK);
+  assert_int_equal(WMCreateBackupRestorer(cb_unk(o->creation), &o->b), S_OK);
   assert_int_equal(IWMLicenseBackup_QueryInterface(o->b, &IID_IWMLicenseRestore, (void **)&o->r),
                    S_OK);
   assert_int_equal(
       IWMLicenseBackup_QueryInterface(o->b, &IID_IWMBackupRestoreProps, (void **)&o->p), S_OK);
-  assert_int_equal(set_a(o->p, u"StorePath", store), S_OK);
-  assert_int_equal(set_a(o->p, u"MachinePath", machine), S_OK);
+  assert_int_equal(prop_set_a(o->p, u"StorePath", store), S_OK);
+  assert_int_equal(prop_set_a(o->p, u"MachinePath", machine), S_OK);
 }
 
 static void obj_free(objs *o) {
@@ -405,22 +191,22 @@ static void backup_on_computer_a_names_the_restricted_kids(void **state) {
   objs o;
   obj_new(&o, g.a.store, g.a.machine);
   cbk *c = cb_new();
-  assert_int_equal(set_a(o.p, u"BackupPath", g.usb), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"BackupPath", g.usb), S_OK);
   assert_int_equal(IWMLicenseBackup_BackupLicenses(o.b, 0, &c->iface), S_OK);
-  cb_settle(c);
-  const event *end = check_op(c);
+  cb_settle(c, 1);
+  const cb_event *end = check_op(c);
   assert_int_equal(end->hr, S_OK);
   assert_int_equal(end->dw, 4); /* licenses written */
   int restricted = 0;
   bool seen_a = false, seen_b = false;
   for (int i = 0; i < c->n; i++) {
-    const event *e = &c->ev[i];
+    const cb_event *e = &c->ev[i];
     assert_true(e->st != WMT_BACKUPRESTORE_CONNECTING && e->st != WMT_ERROR_WITHURL);
     if (e->st != WMT_RESTRICTED_LICENSE) continue;
     restricted++;
     assert_int_equal(e->hr, S_OK);
-    if (weq(e->text, u"AAAAAAAAAAAAAAAAAAAAAA==")) seen_a = true;
-    else if (weq(e->text, u"AQEBAQEBAQEBAQEBAQEBAQ==")) seen_b = true;
+    if (w16_eq(e->text, u"AAAAAAAAAAAAAAAAAAAAAA==")) seen_a = true;
+    else if (w16_eq(e->text, u"AQEBAQEBAQEBAQEBAQEBAQ==")) seen_b = true;
     else fail_msg("RESTRICTED_LICENSE event %d: a KID that was not restricted", i);
   }
   assert_int_equal(restricted, 2);
@@ -437,12 +223,12 @@ static void restore_on_computer_b_through_the_service(void **state) {
   computer_new(&b, "cpe-B");
   obj_new(&o, b.store, b.machine);
   cbk *c = cb_new();
-  assert_int_equal(set_a(o.p, u"RestorePath", g.usb), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"RestorePath", g.usb), S_OK);
   /* no ServiceUrl: the set names A's service */
   assert_int_equal(IWMLicenseRestore_RestoreLicenses(o.r, WM_RESTORE_INDIVIDUALIZE, &c->iface),
                    S_OK);
-  cb_settle(c);
-  const event *end = check_op(c);
+  cb_settle(c, 1);
+  const cb_event *end = check_op(c);
   assert_int_equal(c->n, 4);
   assert_int_equal(c->ev[0].st, WMT_BACKUPRESTORE_BEGIN);
   assert_int_equal(c->ev[1].st, WMT_BACKUPRESTORE_CONNECTING);
@@ -493,7 +279,7 @@ static void restore_without_individualize_on_a_new_computer_is_refused(void **st
   computer_new(&c3, "cpe-C");
   obj_new(&o, c3.store, c3.machine);
   cbk *c = cb_new();
-  assert_int_equal(set_a(o.p, u"RestorePath", g.usb), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"RestorePath", g.usb), S_OK);
   assert_int_equal(IWMLicenseRestore_RestoreLicenses(o.r, 0, &c->iface),
                    NS_E_DRM_NEEDS_INDIVIDUALIZATION);
   assert_true(cb_wait(c, 0, 1)); /* no reference kept */
@@ -513,11 +299,11 @@ static void restore_with_the_service_stopped_ends_unavailable(void **state) {
   computer_new(&d, "cpe-D");
   obj_new(&o, d.store, d.machine);
   cbk *c = cb_new();
-  assert_int_equal(set_a(o.p, u"RestorePath", g.usb), S_OK);
+  assert_int_equal(prop_set_a(o.p, u"RestorePath", g.usb), S_OK);
   assert_int_equal(IWMLicenseRestore_RestoreLicenses(o.r, WM_RESTORE_INDIVIDUALIZE, &c->iface),
                    S_OK);
-  cb_settle(c);
-  const event *end = check_op(c);
+  cb_settle(c, 1);
+  const cb_event *end = check_op(c);
   assert_int_equal(end->hr, NS_E_DRM_RESTORE_SERVICE_UNAVAILABLE);
   assert_int_equal(end->dw, 0);
   int conn = -1, disc = -1;
