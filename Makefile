@@ -7,7 +7,7 @@ JOBS    ?= $(shell nproc)
 MAKEFLAGS += --no-print-directory
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test demo check-sanitize check-faults install bench fuzz pot clean
+.PHONY: all deps build build-asan test demo check-sanitize check-faults install bench fuzz pot clean
 
 all: build
 
@@ -25,23 +25,27 @@ test: build
 demo: build
 	@bash scripts/demo.sh $(BUILD)/licvault
 
-check-sanitize: deps
+ASAN_ENV = ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp
+
+build-asan: deps
 	@cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
 	  -DLV_SANITIZE=address,undefined >/dev/null
 	@cmake --build $(BUILD)-asan -j $(JOBS)
-	@cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 \
-	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp ctest --output-on-failure -j $(JOBS) -LE "install|pg"
+
+check-sanitize: build-asan
+	@cd $(BUILD)-asan && $(ASAN_ENV) ctest --output-on-failure -j $(JOBS) -LE "install|pg"
 	@cmake -S . -B $(BUILD)-tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
 	  -DLV_SANITIZE=thread >/dev/null
 	@cmake --build $(BUILD)-tsan -j $(JOBS)
 	@cd $(BUILD)-tsan && ctest --output-on-failure -j $(JOBS) -LE 'install|fuzz|pg'
 
 # The full fault proof (issue #7): every failure point of every operation
-# (LV_TORTURE=full), then 200 SIGKILLs per mutating command. make test runs
-# a spread of the points and 20 kills per command.
+# (LV_TORTURE=full) under ASan+UBSan, so that each failed run is also checked
+# for leaks and undefined behaviour; then 200 SIGKILLs per mutating command.
+# make test runs a spread of the points and 20 kills per command.
 CRASH_RUNS ?= 200
-check-faults: build
-	@cd $(BUILD) && LV_TORTURE=full ctest --output-on-failure \
+check-faults: build build-asan
+	@cd $(BUILD)-asan && LV_TORTURE=full $(ASAN_ENV) ctest --output-on-failure \
 	  -R '^(faults/test_torture|service/test_service|backup/test_backup|core/test_file)$$'
 	@bash tests/faults/crash_campaign.sh $(BUILD) $(BUILD)/test-tmp/crash-full \
 	  $(BUILD)/tests/faults_invcheck $(CRASH_RUNS)
