@@ -6,7 +6,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,9 +140,46 @@ static lv_status afile_start(lv__afile **out, char *path, char *tmp, int mode, i
   return LV_OK;
 }
 
+/* Whether name is base + ".tmp<pid>.<n>" with pid a process that is gone:
+ * a named temp file (no O_TMPFILE here) that a killed writer left. A pid we
+ * cannot signal for want of permission is alive: never remove its file. */
+static bool stale_temp(const char *name, const char *base, size_t blen) {
+  if (strncmp(name, base, blen) != 0 || strncmp(name + blen, ".tmp", 4) != 0) return false;
+  const char *p = name + blen + 4;
+  char *end;
+  errno = 0;
+  long pid = strtol(p, &end, 10);
+  if (errno || end == p || *end != '.' || pid <= 0 || pid == (long)getpid()) return false;
+  p = end + 1;
+  strtoul(p, &end, 10);
+  if (end == p || *end) return false;
+  return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+/* Best effort, before a new write: remove the temp files of path that dead
+ * writers left, so that kill -9 on a file system without unnamed files does
+ * not leave them to pile up. Errors change nothing: it is housekeeping. */
+static void sweep_stale(const char *path) {
+  const char *slash = strrchr(path, '/');
+  const char *base = slash ? slash + 1 : path;
+  size_t blen = strlen(base);
+  /* plain strndup, not the allocation seam: a failure here is swallowed,
+   * so it must not use up an injected fault meant for the write itself */
+  char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+  DIR *d = dir ? opendir(dir) : NULL;
+  if (d) {
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+      if (stale_temp(e->d_name, base, blen)) unlinkat(dirfd(d), e->d_name, 0);
+    closedir(d);
+  }
+  free(dir);
+}
+
 lv_status lv__afile_open(lv__afile **out, const char *path, int mode) {
   static unsigned long seq;
   if (!out || !path || !*path) return LV_E_INVALID_ARG;
+  sweep_stale(path);
   size_t n = strlen(path) + 48;
   char *tmp = lv__malloc(n);
   /* the temp name sits in the same folder (rename must not cross file
@@ -198,10 +237,28 @@ lv_status lv__afile_commit_ex(lv__afile *f, bool *in_place) {
     goto done;
   }
   if (f->anon) {
-    /* give the unnamed file its temp name, then rename it over path as
-     * usual: rename replaces atomically, linkat cannot */
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", f->fd);
+    /* nothing at path yet: link the finished file there directly, so that
+     * no moment exists at which a kill leaves a temp name behind */
+    if ((e = lv__fault_hit(LV_FAULT_RENAME)) == 0 &&
+        linkat(AT_FDCWD, proc, AT_FDCWD, f->path, AT_SYMLINK_FOLLOW) == 0) {
+      close(f->fd); /* written and fsynced: close cannot lose data now */
+      f->fd = -1;
+      if (in_place) *in_place = true;
+      rc = lv__fsync_dir(dir);
+      goto done;
+    }
+    if (e) {
+      rc = lv__errno_status(e);
+      goto done;
+    }
+    if (errno != EEXIST) {
+      rc = lv__errno_status(errno);
+      goto done;
+    }
+    /* replacing a file: give the unnamed one its temp name, then rename it
+     * over path as usual (rename replaces atomically, linkat cannot) */
     if (linkat(AT_FDCWD, proc, AT_FDCWD, f->tmp, AT_SYMLINK_FOLLOW) < 0) {
       rc = lv__errno_status(errno);
       goto done;

@@ -21,7 +21,9 @@ typedef struct lv__afile lv__afile;
  * created with mode; nothing at path changes until commit. On Linux file
  * systems that allow it the temp file is unnamed (O_TMPFILE) until commit,
  * so a writer killed meanwhile leaves nothing behind; elsewhere (FAT, no
- * /proc) it is a hidden "path.tmpPID.N". */
+ * /proc) it is "path.tmpPID.N", and the next open of path removes those
+ * that writers now dead left. Where nothing is at path yet, commit links the
+ * finished file there directly: no temp name ever appears. */
 lv_status lv__afile_open(lv__afile **out, const char *path, int mode);
 /* The same with the temp file's name chosen by the caller (it must be in
  * path's folder), for media that want short names (a backup set's 8.3

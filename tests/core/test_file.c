@@ -5,7 +5,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
@@ -401,6 +403,53 @@ static void afile_two_writers_same_path_last_commit_wins(void **state) {
   free(p), free(dir);
 }
 
+/* A pid that belonged to a process which is gone now. */
+static pid_t dead_pid(void) {
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) _exit(0);
+  int st;
+  assert_int_equal(waitpid(pid, &st, 0), pid);
+  return pid;
+}
+
+static void touch(const char *dir, const char *name) {
+  char *p = tu_path(dir, name);
+  FILE *f = fopen(p, "w");
+  assert_non_null(f);
+  fclose(f);
+  free(p);
+}
+
+static bool has(const char *dir, const char *name) {
+  char *p = tu_path(dir, name);
+  bool r = exists(p);
+  free(p);
+  return r;
+}
+
+/* kill -9 on a file system without O_TMPFILE leaves "f.tmpPID.N": the next
+ * writer of f removes those of dead pids, and nothing else */
+static void afile_open_removes_dead_writers_temps_only(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("file");
+  char *p = tu_path(dir, "f");
+  char dead[64], live[64], other[64], odd[64];
+  snprintf(dead, sizeof dead, "f.tmp%ld.7", (long)dead_pid());
+  snprintf(live, sizeof live, "f.tmp%ld.1", (long)getppid());
+  snprintf(other, sizeof other, "g.tmp%ld.1", (long)dead_pid());
+  snprintf(odd, sizeof odd, "f.tmp%ld.x", (long)dead_pid());
+  touch(dir, dead), touch(dir, live), touch(dir, other), touch(dir, odd);
+  assert_int_equal(lv__file_write_atomic(p, "new", 3, 0644), LV_OK);
+  assert_file_is(p, "new", 3);
+  assert_false(has(dir, dead));
+  assert_true(has(dir, live));  /* a writer still running */
+  assert_true(has(dir, other)); /* another file's */
+  assert_true(has(dir, odd));   /* not a name we make */
+  assert_int_equal(count_entries(dir), 4);
+  free(p), free(dir);
+}
+
 /* ---- bounded reads ----------------------------------------------------- */
 
 static void read_all_exact_max_ok_one_more_too_large(void **state) {
@@ -651,6 +700,7 @@ int main(void) {
       T(afile_write_failure_midstream_keeps_old_content),
       T(afile_commit_after_failed_write_fails),
       T(afile_abort_leaves_no_file),
+      T(afile_open_removes_dead_writers_temps_only),
       T(afile_two_writers_same_path_last_commit_wins),
       T(read_all_exact_max_ok_one_more_too_large),
       T(read_all_large_file_crosses_chunks),

@@ -14,6 +14,10 @@
  *   invcheck kill DELAY_US PROGRAM ARGS...
  *       runs PROGRAM, SIGKILLs it DELAY_US microseconds after the fork
  *       (unless it ended first) and prints "killed" or "exited CODE".
+ *   invcheck tmpfile DIR
+ *       prints "unnamed" when DIR's file system gives unnamed temp files
+ *       (O_TMPFILE, with /proc to link them), else "named": then a writer
+ *       killed mid-write leaves its temp file until the next write.
  * Exit status: 0 when the invariant holds, 1 with the reason on stderr. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -103,11 +107,23 @@ static int cmd_kill(int argc, char **argv) {
   return 0;
 }
 
+static int cmd_tmpfile(int argc, char **argv) {
+  if (argc != 3) return 2;
+  int fd = -1;
+#ifdef O_TMPFILE
+  if (access("/proc/self/fd", X_OK) == 0) fd = open(argv[2], O_TMPFILE | O_WRONLY, 0600);
+#endif
+  puts(fd >= 0 ? "unnamed" : "named");
+  if (fd >= 0) close(fd);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 2 && !strcmp(argv[1], "store")) return cmd_store(argc, argv);
   if (argc >= 2 && !strcmp(argv[1], "backup")) return cmd_backup(argc, argv);
   if (argc >= 2 && !strcmp(argv[1], "service")) return cmd_service(argc, argv);
   if (argc >= 2 && !strcmp(argv[1], "kill")) return cmd_kill(argc, argv);
-  fprintf(stderr, "usage: invcheck store|backup|service|kill ... (see invcheck.c)\n");
+  if (argc >= 2 && !strcmp(argv[1], "tmpfile")) return cmd_tmpfile(argc, argv);
+  fprintf(stderr, "usage: invcheck store|backup|service|kill|tmpfile ... (see invcheck.c)\n");
   return 2;
 }
