@@ -16,6 +16,11 @@ void *lv__calloc(size_t n, size_t size) {
   return calloc(n ? n : 1, size ? size : 1);
 }
 
+void *lv__realloc(void *p, size_t n) {
+  if (lv__fault_hit(LV_FAULT_ALLOC)) return NULL; /* p stays valid, as with realloc */
+  return realloc(p, n ? n : 1);
+}
+
 char *lv__strdup(const char *s) {
   if (!s) return NULL;
   size_t n = strlen(s) + 1;

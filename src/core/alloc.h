@@ -7,6 +7,8 @@
 
 void *lv__malloc(size_t n);
 void *lv__calloc(size_t n, size_t size);
+/* realloc through the seam: on failure NULL, and p is untouched. */
+void *lv__realloc(void *p, size_t n);
 /* strdup through the seam; NULL in, NULL out. */
 char *lv__strdup(const char *s);
 

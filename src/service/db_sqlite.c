@@ -1,7 +1,15 @@
 /* db_sqlite.c - the service's SQLite backend. One connection, owned by a
  * writer thread that takes every waiting decision into one transaction
  * (group commit: one fsync for many requests), each decision in its own
- * savepoint so one failure does not sink the others. */
+ * savepoint so one failure does not sink the others.
+ *
+ * Grants are an append-only log (sequential pages: a batch of 1,000 grants
+ * writes a few pages, where a B-tree keyed by license dirtied ~1,000), and
+ * the policy reads who holds what from an index in memory (holder_index.h)
+ * built from that log. The index follows the log: on first use it is
+ * loaded; when another process committed (PRAGMA data_version moved: a
+ * second licvaultd on the same file) the rows after the last one seen are
+ * applied; after any rollback it is loaded again from what is committed. */
 #include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -11,6 +19,7 @@
 
 #include "core/alloc.h"
 #include "core/fault.h"
+#include "service/holder_index.h"
 #include "service/svc_db.h"
 
 #define GROUP_MAX 256
@@ -38,6 +47,11 @@ typedef struct sq {
   pthread_cond_t cv_work;
   job *head, *tail;
   bool stop;
+  /* writer thread only: */
+  lv__hidx *idx;
+  bool idx_ok;      /* idx holds exactly the committed log up to last_seq */
+  int64_t last_seq; /* the last grants row applied to idx */
+  int64_t data_ver; /* PRAGMA data_version when idx was last brought up to date */
 } sq;
 
 static lv_status st_of(int rc) {
@@ -131,34 +145,61 @@ static bool revoked(sqlite3 *db, const char *kind, const uint8_t *v) {
   return one_int(db, q_revoked, kind, strlen(kind), v, 16, 0, NULL) == LV_OK;
 }
 
-/* Holders of a license other than the computer it was issued to, inside the
- * window, and whether the asking computer is one of them. */
-static const char q_holders[] =
-    "SELECT count(*) FILTER (WHERE machine != ?2 AND granted_at >= ?3),"
-    " coalesce(max(machine = ?4), 0) FROM holders WHERE lid = ?1";
-static const char q_grant[] =
-    "INSERT OR REPLACE INTO holders(lid, machine, granted_at, original) VALUES(?1, ?2, ?3, 0)";
+static const char q_grant[] = "INSERT INTO grants(lid, machine, granted_at) VALUES(?1, ?2, ?3)",
+                  q_log_after[] = "SELECT seq, lid, machine, granted_at FROM grants WHERE seq > ?1"
+                                  " ORDER BY seq",
+                  q_data_version[] = "PRAGMA data_version";
 
-static lv_status holders(sqlite3 *db, lv__decide *d, const lv__item *it, const uint8_t *key,
-                         int64_t since, int64_t *cnt, bool *mine) {
-  sqlite3_stmt *st = stmt(db, q_holders);
+/* Applies the log's rows after last_seq to the index, in order (a later
+ * grant of the same holder re-dates it). */
+static lv_status apply_log(sq *s) {
+  sqlite3_stmt *st = stmt(s->db, q_log_after);
   if (!st) return LV_E_IO;
-  sqlite3_bind_blob(st, 1, key, LV__HASH, SQLITE_STATIC);
-  sqlite3_bind_blob(st, 2, it->ref.machine_id, LV__MACHINE_ID, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 3, since);
-  sqlite3_bind_blob(st, 4, d->me, LV__MACHINE_ID, SQLITE_STATIC);
-  int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
-    *cnt = sqlite3_column_int64(st, 0);
-    *mine = sqlite3_column_int64(st, 1) != 0;
+  sqlite3_bind_int64(st, 1, s->last_seq);
+  lv_status r = LV_OK;
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (sqlite3_column_bytes(st, 1) != LV__HASH || sqlite3_column_bytes(st, 2) != LV__MACHINE_ID) {
+      r = LV_E_IO; /* a damaged database: not as licvaultd writes it */
+      break;
+    }
+    r = lv__hidx_grant(s->idx, sqlite3_column_blob(st, 1), sqlite3_column_blob(st, 2),
+                       sqlite3_column_int64(st, 3));
+    if (r < 0) break;
+    s->last_seq = sqlite3_column_int64(st, 0);
   }
+  if (r == LV_OK && rc != SQLITE_DONE) r = st_of(rc);
   sqlite3_reset(st);
-  return rc == SQLITE_ROW ? LV_OK : st_of(rc);
+  return r;
+}
+
+/* Brings the index up to the committed log, inside the transaction (which
+ * holds the write lock: nothing else commits until ours does). */
+static lv_status index_sync(sq *s) {
+  sqlite3_stmt *st = stmt(s->db, q_data_version);
+  if (!st) return LV_E_IO;
+  int rc = sqlite3_step(st);
+  int64_t ver = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+  sqlite3_reset(st);
+  if (rc != SQLITE_ROW) return st_of(rc);
+  if (s->idx_ok && ver == s->data_ver) return LV_OK;
+  if (!s->idx_ok) {
+    if (!s->idx && lv__hidx_new(&s->idx) < 0) return LV_E_NOMEM;
+    lv__hidx_clear(s->idx);
+    s->last_seq = 0;
+  }
+  s->idx_ok = false; /* until every row is in */
+  lv_status r = apply_log(s);
+  if (r < 0) return r;
+  s->idx_ok = true;
+  s->data_ver = ver;
+  return LV_OK;
 }
 
 /* One license, by the policy of docs/protocol.md. */
-static lv_status decide_one(sqlite3 *db, lv__decide *d, bool any_revoked, const lv__item *it,
+static lv_status decide_one(sq *s, lv__decide *d, bool any_revoked, const lv__item *it,
                             lv__result *r) {
+  sqlite3 *db = s->db;
   int64_t cnt = 0;
   bool mine = false;
   memcpy(r->lid, it->ref.lid, LV_LID_LEN);
@@ -169,11 +210,15 @@ static lv_status decide_one(sqlite3 *db, lv__decide *d, bool any_revoked, const 
   }
   uint8_t key[LV__HASH];
   lv__license_key(key, it);
-  lv_status rc = holders(db, d, it, key, lv__policy_since(d), &cnt, &mine);
-  if (rc < 0) return rc;
+  lv__hidx_count(s->idx, key, it->ref.machine_id, lv__policy_since(d), d->me, &cnt, &mine);
   if (!lv__policy_decide(d, it, cnt, mine, r)) return LV_OK;
-  /* a computer whose grant left the window is granted again (re-dated) */
-  return run_sql(db, q_grant, key, LV__HASH, d->me, LV__MACHINE_ID, d->now);
+  /* a computer whose grant left the window is granted again (re-dated):
+   * the later row wins */
+  lv_status rc = run_sql(db, q_grant, key, LV__HASH, d->me, LV__MACHINE_ID, d->now);
+  if (rc < 0) return rc;
+  if ((rc = lv__hidx_grant(s->idx, key, d->me, d->now)) < 0) return rc;
+  s->last_seq = sqlite3_last_insert_rowid(db);
+  return LV_OK;
 }
 
 static const char q_answer[] = "SELECT req_hash, body FROM answers WHERE rid = ?1";
@@ -199,7 +244,8 @@ static lv_status stored_answer(sqlite3 *db, lv__decide *d) {
 static lv_status do_pin(sqlite3 *db, job *j);
 static const char q_answer_put[] = "INSERT INTO answers(rid, req_hash, body, at) VALUES(?1,?2,?3,?4)";
 
-static lv_status do_decide(sqlite3 *db, lv__decide *d) {
+static lv_status do_decide(sq *s, lv__decide *d) {
+  sqlite3 *db = s->db;
   if (d->pin_pk) { /* the asking computer's key, pinned in the same transaction */
     job p = {.kind = J_PIN, .id = d->me, .pk = d->pin_pk, .now = d->now};
     lv_status prc = do_pin(db, &p);
@@ -210,9 +256,10 @@ static lv_status do_decide(sqlite3 *db, lv__decide *d) {
   if (rc != LV_E_NOT_FOUND) return rc;
   bool limit = false;
   int64_t nrev = 0;
+  if ((rc = index_sync(s)) < 0) return rc;
   if ((rc = one_int(db, "SELECT count(*) FROM revoked", NULL, 0, NULL, 0, 0, &nrev)) < 0) return rc;
   for (size_t i = 0; i < d->n; i++) {
-    if ((rc = decide_one(db, d, nrev > 0, &d->items[i], &d->res[i])) < 0) return rc;
+    if ((rc = decide_one(s, d, nrev > 0, &d->items[i], &d->res[i])) < 0) return rc;
     limit |= d->res[i].outcome == LV__OUT_LIMIT;
   }
   if ((rc = d->answer(d->ctx, d->res, d->n, limit, d->body)) < 0) return rc;
@@ -250,8 +297,8 @@ static lv_status do_pin(sqlite3 *db, job *j) {
 static lv_status do_stats(sqlite3 *db, lv__svc_stats *s) {
   int64_t v[5] = {0};
   static const char *const q[5] = {"SELECT count(*) FROM machines",
-                                   "SELECT count(DISTINCT lid) FROM holders",
-                                   "SELECT count(*) FROM holders WHERE original = 0",
+                                   "SELECT count(DISTINCT lid) FROM grants",
+                                   "SELECT count(*) FROM (SELECT DISTINCT lid, machine FROM grants)",
                                    "SELECT count(*) FROM revoked", "SELECT count(*) FROM answers"};
   for (int i = 0; i < 5; i++) {
     lv_status rc = one_int(db, q[i], NULL, 0, NULL, 0, 0, &v[i]);
@@ -273,9 +320,10 @@ static lv_status do_note_get(sqlite3 *db, job *j) {
   return rc;
 }
 
-static lv_status do_job(sqlite3 *db, job *j) {
+static lv_status do_job(sq *s, job *j) {
+  sqlite3 *db = s->db;
   switch (j->kind) {
-  case J_DECIDE: return do_decide(db, j->d);
+  case J_DECIDE: return do_decide(s, j->d);
   case J_PIN: return do_pin(db, j);
   case J_REVOKE:
     return run_sql(db, "INSERT OR IGNORE INTO revoked(kind, value, at) VALUES(?1, ?2, ?3)",
@@ -309,8 +357,9 @@ static void run_group(sq *s, job *g) {
       continue;
     }
     tx(s->db, t_sp);
-    j->rc = do_job(s->db, j);
+    j->rc = do_job(s, j);
     if (j->rc < 0) {
+      s->idx_ok = false; /* it may hold grants the rollback undoes */
       tx(s->db, t_rollback_to);
       if (j->kind == J_DECIDE) lv__buf_reset(j->d->body);
     }
@@ -318,6 +367,7 @@ static void run_group(sq *s, job *g) {
   }
   if (trc == LV_OK && (trc = tx(s->db, t_commit)) < 0) {
     exec(s->db, "ROLLBACK");
+    s->idx_ok = false;
     for (job *j = g; j; j = j->next) j->rc = trc; /* nothing of it happened */
   }
 }
@@ -374,6 +424,7 @@ static void sq_close(lv__svc_db *db) {
   pthread_cond_broadcast(&s->cv_work);
   pthread_mutex_unlock(&s->mu);
   pthread_join(s->th, NULL);
+  lv__hidx_free(s->idx);
   sqlite3_close(s->db);
   pthread_cond_destroy(&s->cv_work);
   pthread_mutex_destroy(&s->mu);
@@ -414,18 +465,17 @@ static const lv__svc_db_ops ops = {sq_close, sq_pin, sq_decide, sq_revoke, sq_st
                                    sq_note_get};
 
 static const char schema[] =
-    /* a 64 MiB page cache keeps the grants' B-tree in memory for large
-     * deployments; synchronous=FULL: a grant is on disk before its answer */
+    /* synchronous=FULL: a grant is on disk before its answer */
     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536;"
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v);"
-    "INSERT OR IGNORE INTO meta VALUES('schema', 1);"
+    "INSERT OR IGNORE INTO meta VALUES('schema', 2);"
     "CREATE TABLE IF NOT EXISTS machines(id BLOB PRIMARY KEY, sign_pk BLOB NOT NULL,"
     "  first_seen INTEGER NOT NULL) WITHOUT ROWID;"
-    /* lid: the license's key, BLAKE2b of its whole identity (see
-     * lv__license_key); original: always 0 (the issue computer is implied) */
-    "CREATE TABLE IF NOT EXISTS holders(lid BLOB NOT NULL, machine BLOB NOT NULL,"
-    "  granted_at INTEGER NOT NULL, original INTEGER NOT NULL,"
-    "  PRIMARY KEY(lid, machine)) WITHOUT ROWID;"
+    /* the grant log, in the order granted; lid: the license's key, BLAKE2b
+     * of its whole identity (see lv__license_key); a holder granted again
+     * (its grant had left the window) has a later row, which wins */
+    "CREATE TABLE IF NOT EXISTS grants(seq INTEGER PRIMARY KEY, lid BLOB NOT NULL,"
+    "  machine BLOB NOT NULL, granted_at INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS revoked(kind TEXT NOT NULL, value BLOB NOT NULL,"
     "  at INTEGER NOT NULL, PRIMARY KEY(kind, value)) WITHOUT ROWID;"
     /* answers are appended in time order (rowid); large bodies do not
@@ -434,6 +484,29 @@ static const char schema[] =
     "  req_hash BLOB NOT NULL, body BLOB NOT NULL, at INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS notes(token TEXT PRIMARY KEY, body TEXT NOT NULL,"
     "  at INTEGER NOT NULL) WITHOUT ROWID;";
+
+/* Schema 1 kept grants in a B-tree keyed by license: move them into the log
+ * and drop it, in one transaction (all moved or none). */
+static const char migrate_1[] =
+    "BEGIN IMMEDIATE;"
+    "INSERT INTO grants(lid, machine, granted_at)"
+    "  SELECT lid, machine, granted_at FROM holders ORDER BY granted_at;"
+    "DROP TABLE holders;"
+    "UPDATE meta SET v = 2 WHERE k = 'schema';"
+    "COMMIT;";
+
+static lv_status migrate(sqlite3 *db) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE name = 'holders'", -1, &st, NULL) !=
+      SQLITE_OK)
+    return LV_E_IO;
+  bool old = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_finalize(st);
+  if (!old) return LV_OK;
+  lv_status rc = exec(db, migrate_1);
+  if (rc < 0) exec(db, "ROLLBACK");
+  return rc;
+}
 
 lv_status lv__svc_db_open_sqlite(lv__svc_db **out, const char *path) {
   sq *s = lv__calloc(1, sizeof *s);
@@ -451,6 +524,7 @@ lv_status lv__svc_db_open_sqlite(lv__svc_db **out, const char *path) {
   if (r == LV_OK) {
     sqlite3_busy_timeout(s->db, 10000);
     r = exec(s->db, schema);
+    if (r == LV_OK) r = migrate(s->db);
   }
   if (r == LV_OK) {
     pthread_mutex_init(&s->mu, NULL);

@@ -26,7 +26,7 @@ start_service() { # start_service KEYDIR DB PORT -> sets url, pid
   port=${url##*:}
 }
 store_sum() { sqlite3 "$work/$1/store/store.db" "SELECT count(*), coalesce(sum(plays_used),0) FROM licenses"; }
-granted() { sqlite3 "$work/svc.db" "SELECT count(*) FROM holders WHERE original = 0"; }
+granted() { sqlite3 "$work/svc.db" "SELECT count(*) FROM (SELECT DISTINCT lid, machine FROM grants)"; }
 
 "$svc" keygen --out svc > /dev/null
 "$svc" keygen --out other > /dev/null

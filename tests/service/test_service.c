@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sqlite3.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1666,6 +1667,126 @@ static void database_is_the_services_alone(void **state) {
   free(wal);
 }
 
+/* ---- one SQLite file, two licvaultd: each one's index follows the other's
+ * grants (PRAGMA data_version), so the limit holds across both ---- */
+
+/* A second service over f's database and keys, on its own port. */
+static void fx_second(const svc_fx *f, svc_fx *g) {
+  memset(g, 0, sizeof *g);
+  g->key = f->key;
+  lv__svc_opts o = {.db = f->db,
+                    .key_dir = f->dir,
+                    .listen = "127.0.0.1:0",
+                    .public_url = PUBLIC_URL,
+                    .max_computers = 4,
+                    .quiet = true};
+  assert_int_equal(lv__svc_init(&g->svc, &o), LV_OK);
+  fx_listen(g);
+}
+
+static void two_services_on_one_database_share_the_limit(void **state) {
+  svc_fx *f = *state, g;
+  fx_start(f, "svc-two", 4, 0, T0);
+  fx_second(f, &g);
+  comp x, c[6];
+  set s;
+  lv__item L[3];
+  got out;
+  comp_new(&x);
+  set_new(&s, f->key.box_pk);
+  for (int i = 0; i < 3; i++) lic_new(&L[i], x.who.machine_id, NULL);
+  for (int i = 0; i < 6; i++) comp_new(&c[i]);
+  /* in turn through one service and the other: 3 computers besides X */
+  restore(f, &c[0], &s, L, 3, false, &out);
+  expect_all(&out, LV__OUT_RESTORE, 2);
+  restore(&g, &c[1], &s, L, 3, false, &out);
+  expect_all(&out, LV__OUT_RESTORE, 1);
+  restore(f, &c[2], &s, L, 2, false, &out);
+  expect_all(&out, LV__OUT_RESTORE, 0);
+  restore(&g, &c[3], &s, L, 3, false, &out);
+  expect(&out, 0, LV__OUT_LIMIT, 0);
+  expect(&out, 1, LV__OUT_LIMIT, 0);
+  expect(&out, 2, LV__OUT_RESTORE, 0); /* c[2] did not take the third */
+  restore(f, &c[4], &s, L, 3, false, &out);
+  expect_all(&out, LV__OUT_LIMIT, 0);
+  /* what one service granted, the other knows as held */
+  restore(f, &c[1], &s, L, 3, false, &out);
+  expect_all(&out, LV__OUT_ALREADY, 0);
+  restore(&g, &c[0], &s, L, 3, false, &out);
+  expect_all(&out, LV__OUT_ALREADY, 0);
+  lv__svc_stats st = stats_of(f);
+  assert_int_equal(st.grants, 3 + 3 + 2 + 1);
+  lv__http_stop(g.http);
+  lv__svc_fini(&g.svc);
+}
+
+/* A database written by schema 1 (grants in a holders B-tree) is moved to
+ * the log on open, and its grants still count. */
+static void schema_1_database_is_migrated(void **state) {
+  svc_fx *f = *state;
+  fx_start(f, "svc-migrate", 4, 0, T0);
+  if (pg_url()) return; /* PostgreSQL has its own schema */
+  comp x, a, b, c, d;
+  set s;
+  lv__item L;
+  got out;
+  comp_new(&x), comp_new(&a), comp_new(&b), comp_new(&c), comp_new(&d);
+  set_new(&s, f->key.box_pk);
+  lic_new(&L, x.who.machine_id, NULL);
+  lv__http_stop(f->http);
+  f->http = NULL;
+  lv__svc_fini(&f->svc);
+  f->up = false;
+
+  sqlite3 *db;
+  sqlite3_stmt *st;
+  uint8_t key[LV__HASH];
+  lv__license_key(key, &L);
+  assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db,
+                                "DROP TABLE grants; UPDATE meta SET v = 1 WHERE k = 'schema';"
+                                "CREATE TABLE holders(lid BLOB NOT NULL, machine BLOB NOT NULL,"
+                                "  granted_at INTEGER NOT NULL, original INTEGER NOT NULL,"
+                                "  PRIMARY KEY(lid, machine)) WITHOUT ROWID;",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO holders VALUES(?1, ?2, ?3, 0)", -1, &st, NULL),
+                   SQLITE_OK);
+  const comp *held[3] = {&a, &b, &c};
+  for (int i = 0; i < 3; i++) {
+    sqlite3_bind_blob(st, 1, key, LV__HASH, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, held[i]->who.machine_id, LV__MACHINE_ID, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, T0 - 10 + i);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+
+  lv__svc_opts o = {.db = f->db, .key_dir = f->dir, .listen = "127.0.0.1:0",
+                    .public_url = PUBLIC_URL, .max_computers = 4, .quiet = true};
+  assert_int_equal(lv__svc_init(&f->svc, &o), LV_OK);
+  f->up = true;
+  fx_listen(f);
+  restore(f, &d, &s, &L, 1, false, &out); /* X, A, B, C: the limit */
+  expect(&out, 0, LV__OUT_LIMIT, 0);
+  restore(f, &b, &s, &L, 1, false, &out);
+  expect(&out, 0, LV__OUT_ALREADY, 0);
+  lv__svc_stats stt = stats_of(f);
+  assert_int_equal(stt.grants, 3);
+  assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name = 'holders'"
+                                          " UNION ALL SELECT v FROM meta WHERE k = 'schema'",
+                                      -1, &st, NULL),
+                   SQLITE_OK);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(st, 0), 0);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(st, 0), 2);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
 /* ---- the grant path under every failure (issue #7) ---- */
 
 typedef struct grant_run {
@@ -1795,6 +1916,8 @@ int main(void) {
       T(service_down_is_unavailable),
       T(storage_failure_is_503_and_changes_nothing),
       T(database_is_the_services_alone),
+      T(two_services_on_one_database_share_the_limit),
+      T(schema_1_database_is_migrated),
       T(grant_path_under_every_failure),
   };
 #undef T

@@ -205,7 +205,7 @@ bool inv_service_limits(const char *db, unsigned max_computers, uint64_t *grants
   bool ok = true;
   /* N computers per license counting the original one: N-1 others */
   if (sqlite3_prepare_v2(h,
-                         "SELECT hex(lid), count(*) FROM holders WHERE original = 0 "
+                         "SELECT hex(lid), count(DISTINCT machine) FROM grants "
                          "GROUP BY lid ORDER BY 2 DESC LIMIT 1",
                          -1, &q, NULL) != SQLITE_OK) {
     ok = no(why, "service database: %s", sqlite3_errmsg(h));
@@ -217,7 +217,7 @@ bool inv_service_limits(const char *db, unsigned max_computers, uint64_t *grants
   sqlite3_finalize(q);
   if (ok && grants) {
     *grants = 0;
-    if (sqlite3_prepare_v2(h, "SELECT count(*) FROM holders", -1, &q, NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(h, "SELECT count(*) FROM (SELECT DISTINCT lid, machine FROM grants)", -1, &q, NULL) == SQLITE_OK &&
         sqlite3_step(q) == SQLITE_ROW)
       *grants = (uint64_t)sqlite3_column_int64(q, 0);
     sqlite3_finalize(q);
