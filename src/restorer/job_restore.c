@@ -57,6 +57,7 @@ typedef struct rjob {
   uint8_t akey[LV__KEY];   /* protects what the service hands us */
   batch b[NBATCH];
   sqlite3_stmt *ins;
+  bool bulk; /* the store was empty: no lookups by lid, indexes built at the end */
   uint64_t seen, granted, refused, present;
   char limit_url[1024];
 } rjob;
@@ -129,7 +130,7 @@ static lv_status read_batch(rjob *r, lv__set_reader *rd, slot *slots, size_t *n,
     memcpy(sl->locked, e.locked, 32);
     if (lv__license_decode(&sl->lic, sl->rec, sl->len) < 0) return LV_E_BACKUP_CORRUPT;
     sl->issuer_pk = issuer_pk(r->m, sl->lic.issuer_id);
-    sl->present = !(r->j->flags & LV_RESTORE_DRY_RUN) && lv__store_has_lid(r->st, sl->lic.lid);
+    sl->present = !(r->j->flags & LV_RESTORE_DRY_RUN) && !r->bulk && lv__store_has_lid(r->st, sl->lic.lid);
   }
   return LV_OK;
 }
@@ -342,11 +343,18 @@ static lv_status run(rjob *r) {
   if (rc == LV_OK && !dry && (rc = lv__db_begin(r->st->db)) == LV_OK)
     for (unsigned i = 0; rc == LV_OK && i < r->m->nissuers; i++)
       rc = lv__store_trust_raw(r->st, r->m->issuers[i].id, r->m->issuers[i].pk);
+  /* onto a new computer (an empty store): indexes built once at the end */
+  if (rc == LV_OK && !dry) rc = lv__db_bulk_begin(r->st->db, &r->bulk);
   if (rc == LV_OK) rc = stream(r, key);
   lv__memzero(key, sizeof key);
   emit(r, (lv_event){.type = LV_EV_DISCONNECTING});
   sqlite3_finalize(r->ins);
   r->ins = NULL;
+  uint64_t dups = 0;
+  if (rc == LV_OK && r->bulk && (rc = lv__db_bulk_end(r->st->db, &dups)) == LV_OK) {
+    r->granted -= dups; /* a set that lists a license twice brings it once */
+    r->present += dups;
+  }
   if (rc == LV_OK && !dry) rc = lv__db_commit(r->st->db);
   if (rc < 0 && !dry) lv__db_rollback(r->st->db); /* the store is as before */
   if (rc == LV_OK && r->limit_url[0])

@@ -40,6 +40,13 @@ lv_status lv__db_schema(sqlite3 *db);
 /* Binds a KID given in text form as its 16 bytes (the column's form). */
 lv_status lv__bind_kid(sqlite3_stmt *st, int idx, const char *kid);
 lv_status lv__db_begin(sqlite3 *db); /* BEGIN IMMEDIATE */
+/* Loading many licenses into an empty store, inside the caller's
+ * transaction: its indexes are dropped (*bulk true) and built once at the
+ * end by lv__db_bulk_end, a sort instead of a random B-tree insert per
+ * row. While bulk, nothing may look a license up by lid or kid. bulk_end
+ * removes the later rows of a license loaded twice (*dups of them). */
+lv_status lv__db_bulk_begin(sqlite3 *db, bool *bulk);
+lv_status lv__db_bulk_end(sqlite3 *db, uint64_t *dups);
 lv_status lv__db_commit(sqlite3 *db);
 void lv__db_rollback(sqlite3 *db);
 lv_status lv__meta_put(sqlite3 *db, const char *k, const void *v, size_t n);

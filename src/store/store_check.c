@@ -30,6 +30,26 @@ static lv_status sqlite_check(chk *c) {
   return src == SQLITE_DONE ? LV_OK : lv__sqlite_status(src);
 }
 
+/* The indexes that keep a license once and find it by KID: a bulk load
+ * drops them inside its transaction, so a store must never lack them. */
+static lv_status index_check(chk *c) {
+  sqlite3_stmt *st;
+  int src = sqlite3_prepare_v2(c->s->db,
+                               "SELECT (SELECT count(*) FROM sqlite_master WHERE name IN"
+                               " ('licenses_lid', 'sqlite_autoindex_licenses_1')),"
+                               " (SELECT count(*) FROM sqlite_master WHERE name = 'licenses_kid')",
+                               -1, &st, NULL);
+  if (src != SQLITE_OK) return lv__sqlite_status(src);
+  if ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    if (sqlite3_column_int(st, 0) != 1)
+      problem(c, "the index that keeps each license once is missing", NULL, LV_E_STORE_CORRUPT);
+    if (sqlite3_column_int(st, 1) != 1)
+      problem(c, "the index of licenses by KID is missing", NULL, LV_E_STORE_CORRUPT);
+  }
+  sqlite3_finalize(st);
+  return src == SQLITE_ROW ? LV_OK : lv__sqlite_status(src);
+}
+
 static void check_row(chk *c, sqlite3_stmt *st) {
   lv__license l;
   uint8_t pk[LV__SIGN_PK], ckey[LV__CKEY];
@@ -70,6 +90,7 @@ lv_status lv_store_check(lv_store *s, lv_report_cb report, void *ctx, uint64_t *
   sqlite3_stmt *st;
   if (!s) return LV_E_INVALID_ARG;
   lv_status rc = sqlite_check(&c);
+  if (rc == LV_OK) rc = index_check(&c);
   if (rc < 0) return rc;
   int src = sqlite3_prepare_v2(s->db,
                                "SELECT lid, body, kid, ckey, plays_used, first_use, restored"

@@ -69,14 +69,32 @@ lv_status lv__db_open(sqlite3 **out, const char *dir, bool create) {
   return LV_OK;
 }
 
+/* Whether one row of sql (a count) is non-zero. */
+static lv_status one_bool(sqlite3 *db, const char *sql, bool *out) {
+  sqlite3_stmt *st;
+  int src = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+  if (src != SQLITE_OK) return lv__sqlite_status(src);
+  src = sqlite3_step(st);
+  *out = src == SQLITE_ROW && sqlite3_column_int64(st, 0) != 0;
+  sqlite3_finalize(st);
+  return src == SQLITE_ROW ? LV_OK : lv__sqlite_status(src);
+}
+
 lv_status lv__db_schema(sqlite3 *db) {
-  return lv__db_exec(
+  /* lid's uniqueness is a named index, which a bulk load may drop and
+   * build again (lv__db_bulk_begin); stores made before it keep the
+   * table's own UNIQUE constraint (and load without the bulk path) */
+  bool old = false;
+  lv_status rc = one_bool(db, "SELECT count(*) FROM sqlite_master WHERE name ="
+                              " 'sqlite_autoindex_licenses_1'", &old);
+  if (rc < 0) return rc;
+  rc = lv__db_exec(
       db,
       "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v BLOB NOT NULL);"
       "CREATE TABLE IF NOT EXISTS issuers(id TEXT PRIMARY KEY,"
       "  sign_pk BLOB NOT NULL, added_at INTEGER NOT NULL);"
       "CREATE TABLE IF NOT EXISTS licenses(id INTEGER PRIMARY KEY,"
-      "  lid BLOB NOT NULL UNIQUE, kid BLOB NOT NULL,"
+      "  lid BLOB NOT NULL, kid BLOB NOT NULL,"
       "  body BLOB NOT NULL, ckey BLOB NOT NULL, imported_at INTEGER NOT NULL,"
       "  plays_used INTEGER NOT NULL DEFAULT 0,"
       "  first_use INTEGER NOT NULL DEFAULT 0,"
@@ -84,6 +102,39 @@ lv_status lv__db_schema(sqlite3 *db) {
        * was issued to) */
       "  restored INTEGER NOT NULL DEFAULT 0);"
       "CREATE INDEX IF NOT EXISTS licenses_kid ON licenses(kid);");
+  if (rc == LV_OK && !old)
+    rc = lv__db_exec(db, "CREATE UNIQUE INDEX IF NOT EXISTS licenses_lid ON licenses(lid);");
+  return rc;
+}
+
+lv_status lv__db_bulk_begin(sqlite3 *db, bool *bulk) {
+  *bulk = false;
+  bool ok = false;
+  lv_status rc = one_bool(db,
+                          "SELECT (SELECT count(*) FROM sqlite_master WHERE name = 'licenses_lid')"
+                          " AND NOT EXISTS (SELECT 1 FROM licenses)",
+                          &ok);
+  if (rc < 0 || !ok) return rc;
+  rc = lv__db_exec(db, "DROP INDEX licenses_lid; DROP INDEX licenses_kid;");
+  if (rc == LV_OK) *bulk = true;
+  return rc;
+}
+
+lv_status lv__db_bulk_end(sqlite3 *db, uint64_t *dups) {
+  *dups = 0;
+  static const char make_lid[] = "CREATE UNIQUE INDEX licenses_lid ON licenses(lid);";
+  int src = sqlite3_exec(db, make_lid, NULL, NULL, NULL);
+  lv_status rc = lv__sqlite_status(src);
+  if ((src & 0xff) == SQLITE_CONSTRAINT) {
+    /* the input named a license twice: keep its first row, as the index
+     * would have while loading */
+    rc = lv__db_exec(db, "DELETE FROM licenses WHERE id NOT IN"
+                         " (SELECT min(id) FROM licenses GROUP BY lid)");
+    if (rc == LV_OK) *dups = (uint64_t)sqlite3_changes(db);
+    if (rc == LV_OK) rc = lv__db_exec(db, make_lid);
+  }
+  if (rc == LV_OK) rc = lv__db_exec(db, "CREATE INDEX licenses_kid ON licenses(kid);");
+  return rc;
 }
 
 lv_status lv__bind_kid(sqlite3_stmt *st, int idx, const char *kid) {

@@ -208,6 +208,8 @@ lv_status lv_store_import(lv_store *s, const char *path, lv_import_result *res,
   imp m;
   batch bufs[3] = {{0}, {0}, {0}};
   lv_status rc;
+  bool bulk = false;
+  uint64_t dups = 0;
   if (!s || !path) return LV_E_INVALID_ARG;
   memset(&m, 0, sizeof m);
   m.st = s;
@@ -222,6 +224,8 @@ lv_status lv_store_import(lv_store *s, const char *path, lv_import_result *res,
    * a size that grows with the file) */
   if (rc == LV_OK) rc = lv__db_exec(s->db, "PRAGMA cache_size=-" IMPORT_CACHE_KB);
   if (rc == LV_OK) rc = lv__db_begin(s->db);
+  /* into an empty store: indexes built once at the end */
+  if (rc == LV_OK) rc = lv__db_bulk_begin(s->db, &bulk);
   if (rc == LV_OK)
     rc = lv__sqlite_status(sqlite3_prepare_v2(
         s->db,
@@ -230,6 +234,10 @@ lv_status lv_store_import(lv_store *s, const char *path, lv_import_result *res,
         -1, &m.ins, NULL));
   if (rc == LV_OK) rc = run(&m, bufs, progress, pctx);
   sqlite3_finalize(m.ins);
+  if (rc == LV_OK && bulk && (rc = lv__db_bulk_end(s->db, &dups)) == LV_OK && res) {
+    res->imported -= dups; /* the file named them twice: the second is "present" */
+    res->present += dups;
+  }
   if (rc == LV_OK) rc = lv__db_commit(s->db);
   if (rc < 0) {
     lv__db_rollback(s->db);

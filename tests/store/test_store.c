@@ -15,6 +15,7 @@
 
 #include "core/encoding.h"
 #include "core/fault.h"
+#include "core/file.h"
 #include "core/timeutil.h"
 #include "license/license.h"
 #include "store/store.h"
@@ -150,6 +151,103 @@ static void import_list_use_roundtrip(void **state) {
   assert_int_equal(lv_store_use(f.s, "AAAAAAAAAAAAAAAAAAAAAA==", &u), LV_E_NO_RIGHTS);
   assert_int_equal(lv_store_use(f.s, "not a kid", &u), LV_E_INVALID_ARG);
   free(p);
+  rmfx(&f);
+}
+
+static bool has_index(lv_store *s, const char *name) {
+  sqlite3_stmt *st;
+  assert_int_equal(sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master WHERE name = ?1",
+                                      -1, &st, NULL),
+                   SQLITE_OK);
+  sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  bool has = sqlite3_column_int(st, 0) == 1;
+  sqlite3_finalize(st);
+  return has;
+}
+
+/* Bumped by every schema change: a bulk load drops and makes indexes. */
+static int schema_version(lv_store *s) {
+  sqlite3_stmt *st;
+  assert_int_equal(sqlite3_prepare_v2(s->db, "PRAGMA schema_version", -1, &st, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  int v = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  return v;
+}
+
+static uint64_t check_problems(lv_store *s) {
+  uint64_t n = 99;
+  assert_int_equal(lv_store_check(s, NULL, NULL, &n), LV_OK);
+  return n;
+}
+
+/* The license file at path with its first record listed again at the end
+ * (docs/license-format.md: a new count and trailer hash), as dup. */
+static char *with_first_twice(const fx *f, const char *path) {
+  uint8_t *in;
+  size_t n;
+  assert_int_equal(lv__file_read_all(path, 1 << 26, &in, &n), LV_OK);
+  uint8_t *out = malloc(n + 1024);
+  assert_non_null(out);
+  size_t o = 8, i = 8, first = 8;
+  uint64_t cnt = 0;
+  memcpy(out, in, 8);
+  for (;;) {
+    uint32_t len;
+    memcpy(&len, in + i, 4);
+    if (!len) break;
+    memcpy(out + o, in + i, 4 + len);
+    o += 4 + len, i += 4 + len, cnt++;
+  }
+  uint32_t len0;
+  memcpy(&len0, in + first, 4);
+  memcpy(out + o, in + first, 4 + len0);
+  o += 4 + len0, cnt++;
+  memset(out + o, 0, 4);
+  memcpy(out + o + 4, &cnt, 8);
+  o += 12;
+  lv__hash(out + o, out, o);
+  o += LV__HASH;
+  char *dup = tu_path(f->dir, "dup.lic");
+  assert_int_equal(tu_write(dup, out, o), 0);
+  free(in), free(out);
+  return dup;
+}
+
+/* Into an empty store the indexes are built after the load: a file that
+ * names a license twice still stores it once (the second is "present"),
+ * and the indexes are there when it commits, and when it fails. */
+static void bulk_import_into_empty_store(void **state) {
+  (void)state;
+  fx f;
+  lv_import_result res;
+  mkfx(&f, "bulk");
+  char *many = issue(&f, "many.lic", 3000, NULL, NULL);
+  char *dup = with_first_twice(&f, many);
+  /* a failed bulk load (the trailer altered) leaves the indexes */
+  assert_int_equal(tu_flip(many, 8 + 3000L * 285 + 12), 0);
+  assert_true(lv_store_import(f.s, many, &res, NULL, NULL) < 0);
+  assert_int_equal(count(f.s), 0);
+  assert_true(has_index(f.s, "licenses_lid") && has_index(f.s, "licenses_kid"));
+  int v0 = schema_version(f.s);
+  assert_int_equal(lv_store_import(f.s, dup, &res, NULL, NULL), LV_OK);
+  assert_true(schema_version(f.s) > v0); /* the bulk path ran */
+  assert_int_equal(res.imported, 3000);
+  assert_int_equal(res.present, 1);
+  assert_int_equal(count(f.s), 3000);
+  assert_true(has_index(f.s, "licenses_lid") && has_index(f.s, "licenses_kid"));
+  assert_int_equal(check_problems(f.s), 0);
+  /* not empty any more: the ordinary path, the same answer */
+  v0 = schema_version(f.s);
+  assert_int_equal(lv_store_import(f.s, dup, &res, NULL, NULL), LV_OK);
+  assert_int_equal(schema_version(f.s), v0);
+  assert_int_equal(res.imported, 0);
+  assert_int_equal(res.present, 3001);
+  /* check names a missing index */
+  assert_int_equal(sqlite3_exec(f.s->db, "DROP INDEX licenses_kid", NULL, NULL, NULL), SQLITE_OK);
+  assert_int_equal(check_problems(f.s), 1);
+  free(many), free(dup);
   rmfx(&f);
 }
 
@@ -407,6 +505,7 @@ int main(void) {
       cmocka_unit_test(other_binding_is_invalid_machine),
       cmocka_unit_test(import_list_use_roundtrip),
       cmocka_unit_test(import_is_all_or_nothing_across_batches),
+      cmocka_unit_test(bulk_import_into_empty_store),
       cmocka_unit_test(import_cancel_changes_nothing),
       cmocka_unit_test(import_survives_every_allocation_failure),
       cmocka_unit_test(rollback_deletes_or_disables),
