@@ -28,6 +28,7 @@ struct lv__afile {
   char *tmp;
   bool anon; /* an unnamed O_TMPFILE: tmp is only the name it is linked at */
   uint64_t size;
+  uint64_t written, started; /* bytes handed to the kernel; of them, sent to disk */
   lv_status err; /* sticky: after a failed write the file can only be aborted */
   size_t fill;
   uint8_t buf[AFILE_BUF];
@@ -195,9 +196,26 @@ lv_status lv__afile_open_tmp(lv__afile **out, const char *path, const char *tmp,
   return afile_start(out, lv__strdup(path), lv__strdup(tmp), mode, 0);
 }
 
+/* Start writing back what is written so far, without waiting, every
+ * WRITEBACK bytes: the disk works while we compute, and the fsync at
+ * commit finds little left to do (a 600 MiB backup set otherwise waits for
+ * all of it at the end). Advice only: its failure changes nothing. */
+#define WRITEBACK (8u << 20)
+static void start_writeback(lv__afile *f) {
+#ifdef SYNC_FILE_RANGE_WRITE
+  if (f->written - f->started < WRITEBACK) return;
+  sync_file_range(f->fd, (off_t)f->started, (off_t)(f->written - f->started), SYNC_FILE_RANGE_WRITE);
+  f->started = f->written;
+#else
+  (void)f;
+#endif
+}
+
 static lv_status flush(lv__afile *f) {
   int e = write_all(f->fd, f->buf, f->fill);
+  if (!e) f->written += f->fill;
   f->fill = 0;
+  if (!e) start_writeback(f);
   return e ? lv__errno_status(e) : LV_OK;
 }
 
