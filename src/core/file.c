@@ -116,6 +116,18 @@ static int open_anon(const char *path, int mode) {
 #endif
 }
 
+#define TMP_SLACK 48 /* ".tmp" PID "." SEQ: at most 36 bytes */
+
+/* The temp name sits in the same folder (rename must not cross file
+ * systems) and is unique per process and attempt; tmp holds strlen(path) +
+ * TMP_SLACK bytes. A name taken already (a dead process that had our pid
+ * left it) is passed over by asking for the next one. */
+static void tmp_name(char *tmp, const char *path) {
+  static unsigned long seq;
+  snprintf(tmp, strlen(path) + TMP_SLACK, "%s.tmp%ld.%lu", path, (long)getpid(),
+           __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
+}
+
 static lv_status afile_start(lv__afile **out, char *path, char *tmp, int mode, int excl) {
   lv__afile *f = lv__calloc(1, sizeof *f);
   if (!f || !path || !tmp) {
@@ -129,6 +141,10 @@ static lv_status afile_start(lv__afile **out, char *path, char *tmp, int mode, i
   f->fd = excl ? open_anon(path, mode) : -1;
   f->anon = f->fd >= 0;
   if (!f->anon) f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | excl, mode);
+  for (int i = 0; excl && f->fd < 0 && errno == EEXIST && i < 16; i++) {
+    tmp_name(f->tmp, f->path);
+    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | excl, mode);
+  }
   if (f->fd < 0) {
     lv_status rc = lv__errno_status(errno);
     free(f->tmp);
@@ -178,16 +194,10 @@ static void sweep_stale(const char *path) {
 }
 
 lv_status lv__afile_open(lv__afile **out, const char *path, int mode) {
-  static unsigned long seq;
   if (!out || !path || !*path) return LV_E_INVALID_ARG;
   sweep_stale(path);
-  size_t n = strlen(path) + 48;
-  char *tmp = lv__malloc(n);
-  /* the temp name sits in the same folder (rename must not cross file
-   * systems) and is unique per process and attempt */
-  if (tmp)
-    snprintf(tmp, n, "%s.tmp%ld.%lu", path, (long)getpid(),
-             __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
+  char *tmp = lv__malloc(strlen(path) + TMP_SLACK);
+  if (tmp) tmp_name(tmp, path);
   return afile_start(out, lv__strdup(path), tmp, mode, O_EXCL);
 }
 
@@ -277,7 +287,12 @@ lv_status lv__afile_commit_ex(lv__afile *f, bool *in_place) {
     }
     /* replacing a file: give the unnamed one its temp name, then rename it
      * over path as usual (rename replaces atomically, linkat cannot) */
-    if (linkat(AT_FDCWD, proc, AT_FDCWD, f->tmp, AT_SYMLINK_FOLLOW) < 0) {
+    int r = linkat(AT_FDCWD, proc, AT_FDCWD, f->tmp, AT_SYMLINK_FOLLOW);
+    for (int i = 0; r < 0 && errno == EEXIST && i < 16; i++) {
+      tmp_name(f->tmp, f->path);
+      r = linkat(AT_FDCWD, proc, AT_FDCWD, f->tmp, AT_SYMLINK_FOLLOW);
+    }
+    if (r < 0) {
       rc = lv__errno_status(errno);
       goto done;
     }

@@ -199,6 +199,14 @@ lv_status lv__aead_open(uint8_t *m, const uint8_t *c, size_t clen, const void *a
   return LV_OK;
 }
 
+uint64_t lv__shorthash(const void *m, size_t n, const uint8_t key[16]) {
+  uint8_t h[crypto_shorthash_BYTES];
+  uint64_t v;
+  crypto_shorthash(h, m, n, key);
+  memcpy(&v, h, sizeof v);
+  return v;
+}
+
 void lv__hash(uint8_t out[LV__HASH], const void *m, size_t n) {
   crypto_generichash(out, LV__HASH, m, n, NULL, 0);
 }

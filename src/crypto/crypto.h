@@ -32,6 +32,9 @@ lv_status lv__crypto_init(void);
 /* Every random byte licvault uses, its own and libsodium's (keys, nonces,
  * stream headers, sealed-box ephemerals), comes from one source. */
 void lv__random(void *p, size_t n);
+/* SipHash-2-4 of m under a 16-byte key (crypto_shorthash): for hash tables
+ * whose keys a client can choose, so that their slots cannot be aimed at. */
+uint64_t lv__shorthash(const void *m, size_t n, const uint8_t key[16]);
 #ifdef LV_FAULTS
 /* The randomness seam (test builds): with a seed, the source becomes a
  * deterministic stream (so two runs write identical bytes); NULL returns

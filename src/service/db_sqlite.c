@@ -52,6 +52,7 @@ typedef struct sq {
   bool idx_ok;      /* idx holds exactly the committed log up to last_seq */
   int64_t last_seq; /* the last grants row applied to idx */
   int64_t data_ver; /* PRAGMA data_version when idx was last brought up to date */
+  uint64_t job_grants; /* grants the current job put in idx (a rollback undoes them) */
 } sq;
 
 static lv_status st_of(int rc) {
@@ -217,6 +218,7 @@ static lv_status decide_one(sq *s, lv__decide *d, bool any_revoked, const lv__it
   lv_status rc = run_sql(db, q_grant, key, LV__HASH, d->me, LV__MACHINE_ID, d->now);
   if (rc < 0) return rc;
   if ((rc = lv__hidx_grant(s->idx, key, d->me, d->now)) < 0) return rc;
+  s->job_grants++;
   s->last_seq = sqlite3_last_insert_rowid(db);
   return LV_OK;
 }
@@ -357,9 +359,13 @@ static void run_group(sq *s, job *g) {
       continue;
     }
     tx(s->db, t_sp);
+    s->job_grants = 0;
     j->rc = do_job(s, j);
     if (j->rc < 0) {
-      s->idx_ok = false; /* it may hold grants the rollback undoes */
+      /* only a job that put grants in the index leaves it ahead of the
+       * database after its rollback (a refused request must not cost a
+       * reload: anyone can send one) */
+      if (s->job_grants) s->idx_ok = false;
       tx(s->db, t_rollback_to);
       if (j->kind == J_DECIDE) lv__buf_reset(j->d->body);
     }
@@ -488,22 +494,35 @@ static const char schema[] =
 /* Schema 1 kept grants in a B-tree keyed by license: move them into the log
  * and drop it, in one transaction (all moved or none). */
 static const char migrate_1[] =
-    "BEGIN IMMEDIATE;"
     "INSERT INTO grants(lid, machine, granted_at)"
     "  SELECT lid, machine, granted_at FROM holders ORDER BY granted_at;"
     "DROP TABLE holders;"
-    "UPDATE meta SET v = 2 WHERE k = 'schema';"
-    "COMMIT;";
+    "UPDATE meta SET v = 2 WHERE k = 'schema';";
 
+/* Looks and moves under one write lock: two licvaultd opening one file at
+ * once migrate it once. A schema newer than this program's is refused:
+ * its grants may be where this one would not count them. */
 static lv_status migrate(sqlite3 *db) {
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE name = 'holders'", -1, &st, NULL) !=
-      SQLITE_OK)
-    return LV_E_IO;
-  bool old = sqlite3_step(st) == SQLITE_ROW;
+  lv_status rc = exec(db, "BEGIN IMMEDIATE");
+  if (rc < 0) return rc;
+  int64_t ver = 0;
+  bool old = false;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT (SELECT v FROM meta WHERE k = 'schema'),"
+                         " EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'holders')",
+                         -1, &st, NULL) != SQLITE_OK)
+    rc = LV_E_IO;
+  else if (sqlite3_step(st) == SQLITE_ROW) {
+    ver = sqlite3_column_int64(st, 0);
+    old = sqlite3_column_int64(st, 1) != 0;
+  } else {
+    rc = LV_E_IO;
+  }
   sqlite3_finalize(st);
-  if (!old) return LV_OK;
-  lv_status rc = exec(db, migrate_1);
+  if (rc == LV_OK && ver > 2) rc = LV_E_STORE_VERSION;
+  if (rc == LV_OK && old) rc = exec(db, migrate_1);
+  if (rc == LV_OK) rc = exec(db, "COMMIT");
   if (rc < 0) exec(db, "ROLLBACK");
   return rc;
 }

@@ -1,14 +1,16 @@
 /* holder_index.c - an open-addressing hash (linear probing) from license key
  * to its holders. Entries live in fixed chunks, never moved, so that growing
  * the table copies 4-byte slots, not entries, and memory grows in steps of
- * one chunk instead of doubling a large array. Keys are BLAKE2b outputs,
- * uniform whatever a client sends, so their first bytes are the hash. */
+ * one chunk instead of doubling a large array. A key is BLAKE2b of what a
+ * client claims, which it may grind until many keys share a slot region;
+ * slots come from SipHash under a key drawn per index, which it cannot. */
 #include "service/holder_index.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
+#include "crypto/crypto.h"
 
 #define CHUNK_BITS 14 /* 16,384 entries, 1 MiB, per chunk */
 #define CHUNK (1u << CHUNK_BITS)
@@ -29,7 +31,8 @@ typedef struct entry {
 } entry;
 
 struct lv__hidx {
-  uint32_t *slot; /* 0: empty; else entry number + 1 */
+  uint8_t seed[16]; /* the slot hash's key */
+  uint32_t *slot;   /* 0: empty; else entry number + 1 */
   size_t mask;    /* slots - 1 */
   entry **chunk;
   size_t nchunks, chunks_cap;
@@ -41,10 +44,8 @@ static entry *at_(const lv__hidx *h, uint32_t i) {
   return &h->chunk[i >> CHUNK_BITS][i & (CHUNK - 1)];
 }
 
-static size_t home(const uint8_t key[32], size_t mask) {
-  uint64_t v;
-  memcpy(&v, key, sizeof v);
-  return (size_t)v & mask;
+static size_t home(const lv__hidx *h, const uint8_t key[32], size_t mask) {
+  return (size_t)lv__shorthash(key, 32, h->seed) & mask;
 }
 
 lv_status lv__hidx_new(lv__hidx **out) {
@@ -56,6 +57,7 @@ lv_status lv__hidx_new(lv__hidx **out) {
   }
   h->slot = slot;
   h->mask = 1023;
+  lv__random(h->seed, sizeof h->seed);
   *out = h;
   return LV_OK;
 }
@@ -84,7 +86,7 @@ void lv__hidx_clear(lv__hidx *h) {
 }
 
 static entry *find(const lv__hidx *h, const uint8_t key[32]) {
-  for (size_t i = home(key, h->mask);; i = (i + 1) & h->mask) {
+  for (size_t i = home(h, key, h->mask);; i = (i + 1) & h->mask) {
     uint32_t s = h->slot[i];
     if (!s) return NULL;
     entry *e = at_(h, s - 1);
@@ -113,7 +115,7 @@ static lv_status grow_slots(lv__hidx *h) {
   uint32_t *slot = lv__calloc(cap, sizeof *slot);
   if (!slot) return LV_E_NOMEM;
   for (size_t j = 0; j < h->n; j++) {
-    size_t i = home(at_(h, (uint32_t)j)->key, cap - 1);
+    size_t i = home(h, at_(h, (uint32_t)j)->key, cap - 1);
     while (slot[i]) i = (i + 1) & (cap - 1);
     slot[i] = (uint32_t)j + 1;
   }
@@ -185,7 +187,7 @@ lv_status lv__hidx_grant(lv__hidx *h, const uint8_t key[32], const uint8_t me[16
   e->cap = 0;
   memcpy(e->u.one.machine, me, 16);
   e->u.one.at = at;
-  size_t i = home(key, h->mask);
+  size_t i = home(h, key, h->mask);
   while (h->slot[i]) i = (i + 1) & h->mask;
   h->slot[i] = (uint32_t)++h->n;
   h->holders++;

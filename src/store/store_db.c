@@ -111,7 +111,8 @@ lv_status lv__db_bulk_begin(sqlite3 *db, bool *bulk) {
   *bulk = false;
   bool ok = false;
   lv_status rc = one_bool(db,
-                          "SELECT (SELECT count(*) FROM sqlite_master WHERE name = 'licenses_lid')"
+                          "SELECT (SELECT count(*) FROM sqlite_master"
+                          "        WHERE name IN ('licenses_lid', 'licenses_kid')) = 2"
                           " AND NOT EXISTS (SELECT 1 FROM licenses)",
                           &ok);
   if (rc < 0 || !ok) return rc;

@@ -1,6 +1,7 @@
 /* test_holder_index.c - the in-memory index of who holds which license:
  * counts inside and outside the window, re-dating, many holders, growth to
  * many licenses, and an allocation failure at every point changing nothing. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,34 +103,45 @@ static void many_licenses_many_holders(void **state) {
   lv__hidx_free(h);
 }
 
-/* Every allocation the index makes may fail: the failing grant changes
- * nothing (the counts are as before), and the next one succeeds. */
-static void allocation_failure_changes_nothing(void **state) {
-  (void)state;
-  lv__hidx *h;
-  assert_int_equal(lv__hidx_new(&h), LV_OK);
-  uint32_t n = 0;
-  unsigned failures = 0;
-  for (unsigned long k = 1; n < 20000; k = k % 5 + 1) {
-    uint8_t key[32], mm[16];
-    uint32_t lic = n / 3; /* each license three holders: entries, then arrays */
-    key_of(key, lic);
-    machine(mm, (uint8_t)(n % 3 + 1));
-    lv__fault_arm(LV_FAULT_ALLOC, k, 0);
+/* One grant with its k-th allocation failing, for k = 1, 2, ... until it
+ * succeeds: every failure changes nothing (the counts are as before).
+ * Returns the allocations the grant made. */
+static unsigned long grant_every_failure(lv__hidx *h, uint32_t lic, uint8_t me, int64_t held) {
+  uint8_t key[32], mm[16];
+  key_of(key, lic);
+  machine(mm, me);
+  for (unsigned long k = 1;; k++) {
+    size_t nl = lv__hidx_licenses(h), nh = lv__hidx_holders(h);
+    lv__fault_arm(LV_FAULT_ALLOC, k, ENOMEM);
     lv_status rc = lv__hidx_grant(h, key, mm, 1);
     lv__fault_arm(LV_FAULT_ALLOC, 0, 0);
-    if (rc == LV_E_NOMEM) {
-      failures++;
-      count(h, lic, 0xAA, INT64_MIN, (uint8_t)(n % 3 + 1), n % 3, false);
-      continue;
-    }
-    assert_int_equal(rc, LV_OK);
-    n++;
+    if (rc == LV_OK) return k - 1;
+    assert_int_equal(rc, LV_E_NOMEM);
+    count(h, lic, 0xAA, INT64_MIN, me, held, false);
+    assert_int_equal(lv__hidx_licenses(h), nl);
+    assert_int_equal(lv__hidx_holders(h), nh);
   }
-  assert_true(failures > 0);
-  assert_int_equal(lv__hidx_licenses(h), (20000 + 2) / 3);
-  assert_int_equal(lv__hidx_holders(h), 20000);
-  for (uint32_t i = 0; i < 20000 / 3; i += 101) count(h, i, 0xAA, INT64_MIN, 0x02, 3, true);
+}
+
+/* Every allocation the index makes may fail: slot growth, a new chunk, the
+ * chunk array's growth (beyond 16 chunks of 16,384), a license's first
+ * holder array and its growth (beyond 4 and 8 holders). */
+static void allocation_failure_changes_nothing(void **state) {
+  (void)state;
+  enum { MANY = 300, HOLDERS = 12, LICS = 16 * 16384 + 100 };
+  lv__hidx *h;
+  assert_int_equal(lv__hidx_new(&h), LV_OK);
+  unsigned long allocs = 0;
+  for (uint32_t i = 0; i < MANY; i++)
+    for (uint8_t m = 1; m <= HOLDERS; m++) allocs += grant_every_failure(h, i, m, m - 1);
+  for (uint32_t i = MANY; i < LICS; i++) allocs += grant_every_failure(h, i, 1, 0);
+  /* per license with 12 holders: the array, then its growth to 8 and 16;
+   * besides, slots grew 9 times, 17 chunks, the chunk array twice */
+  assert_true(allocs >= MANY * 3 + 9 + 17 + 2);
+  assert_int_equal(lv__hidx_licenses(h), LICS);
+  assert_int_equal(lv__hidx_holders(h), (size_t)MANY * HOLDERS + (LICS - MANY));
+  for (uint32_t i = 0; i < MANY; i += 37) count(h, i, 0xAA, INT64_MIN, 0x05, HOLDERS, true);
+  for (uint32_t i = MANY; i < LICS; i += 4099) count(h, i, 0xAA, INT64_MIN, 0x01, 1, true);
   lv__hidx_free(h);
 }
 

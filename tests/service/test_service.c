@@ -1784,7 +1784,15 @@ static void schema_1_database_is_migrated(void **state) {
   assert_int_equal(sqlite3_step(st), SQLITE_ROW);
   assert_int_equal(sqlite3_column_int(st, 0), 2);
   sqlite3_finalize(st);
+  /* a database from a newer licvaultd is refused, not half understood */
+  lv__http_stop(f->http);
+  f->http = NULL;
+  lv__svc_fini(&f->svc);
+  f->up = false;
+  assert_int_equal(sqlite3_exec(db, "UPDATE meta SET v = 3 WHERE k = 'schema'", NULL, NULL, NULL),
+                   SQLITE_OK);
   sqlite3_close(db);
+  assert_int_equal(lv__svc_init(&f->svc, &o), LV_E_STORE_VERSION);
 }
 
 /* ---- the grant path under every failure (issue #7) ---- */
