@@ -347,11 +347,27 @@ static lv_status tx(sqlite3 *db, const char *sql) {
   sqlite3_reset(st);
   return rc == SQLITE_DONE ? LV_OK : st_of(rc);
 }
-static const char t_begin[] = "BEGIN IMMEDIATE", t_commit[] = "COMMIT", t_sp[] = "SAVEPOINT j",
+static const char t_begin[] = "BEGIN IMMEDIATE", t_read[] = "BEGIN", t_commit[] = "COMMIT",
+                  t_sp[] = "SAVEPOINT j",
                   t_rollback_to[] = "ROLLBACK TO j", t_release[] = "RELEASE j";
+
+/* Loading the whole log takes a while (seconds for millions of grants): it
+ * happens in a read transaction, so a second licvaultd on the file is not
+ * kept from writing meanwhile; the write transaction then applies only
+ * what was committed since. A failure here is retried there. */
+static void preload(sq *s, const job *g) {
+  while (g && g->kind != J_DECIDE) g = g->next;
+  if (s->idx_ok || !g || tx(s->db, t_read) < 0) return;
+  index_sync(s);
+  if (tx(s->db, t_commit) < 0) {
+    exec(s->db, "ROLLBACK");
+    s->idx_ok = false;
+  }
+}
 
 /* One transaction for everything that waits; a savepoint per job. */
 static void run_group(sq *s, job *g) {
+  preload(s, g);
   lv_status trc = tx(s->db, t_begin);
   for (job *j = g; j; j = j->next) {
     if (trc < 0) {
@@ -479,7 +495,9 @@ static const char schema[] =
     "  first_seen INTEGER NOT NULL) WITHOUT ROWID;"
     /* the grant log, in the order granted; lid: the license's key, BLAKE2b
      * of its whole identity (see lv__license_key); a holder granted again
-     * (its grant had left the window) has a later row, which wins */
+     * (its grant had left the window) has a later row, which wins. Rows
+     * are never deleted: the index catches up on seq > the last it saw,
+     * which a reused seq (no AUTOINCREMENT) would slip past */
     "CREATE TABLE IF NOT EXISTS grants(seq INTEGER PRIMARY KEY, lid BLOB NOT NULL,"
     "  machine BLOB NOT NULL, granted_at INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS revoked(kind TEXT NOT NULL, value BLOB NOT NULL,"
