@@ -369,6 +369,7 @@ static void preload(sq *s, const job *g) {
 static void run_group(sq *s, job *g) {
   preload(s, g);
   lv_status trc = tx(s->db, t_begin);
+  bool began = trc == LV_OK;
   for (job *j = g; j; j = j->next) {
     if (trc < 0) {
       j->rc = trc;
@@ -382,14 +383,21 @@ static void run_group(sq *s, job *g) {
        * database after its rollback (a refused request must not cost a
        * reload: anyone can send one) */
       if (s->job_grants) s->idx_ok = false;
+      if (sqlite3_get_autocommit(s->db)) {
+        /* SQLite rolled the whole transaction back itself (disk full, an
+         * I/O error): the jobs before this one are undone too, and the
+         * ones after must not run in a transaction of their own */
+        trc = j->rc;
+        break;
+      }
       tx(s->db, t_rollback_to);
       if (j->kind == J_DECIDE) lv__buf_reset(j->d->body);
     }
     tx(s->db, t_release);
   }
-  if (trc == LV_OK && (trc = tx(s->db, t_commit)) < 0) {
-    exec(s->db, "ROLLBACK");
-    s->idx_ok = false;
+  if (trc == LV_OK && (trc = tx(s->db, t_commit)) < 0) exec(s->db, "ROLLBACK");
+  if (trc < 0) {
+    if (began) s->idx_ok = false;
     for (job *j = g; j; j = j->next) j->rc = trc; /* nothing of it happened */
   }
 }
