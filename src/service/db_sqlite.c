@@ -368,7 +368,12 @@ static void preload(sq *s, const job *g) {
 /* One transaction for everything that waits; a savepoint per job. */
 static void run_group(sq *s, job *g) {
   preload(s, g);
-  lv_status trc = tx(s->db, t_begin);
+  /* a group that only reads (status, the limit page) takes no write lock:
+   * `licvaultd status` counting a large log must not stall the serving
+   * licvaultd's grants */
+  bool writes = false;
+  for (const job *j = g; j; j = j->next) writes |= j->kind != J_STATS && j->kind != J_NOTE_GET;
+  lv_status trc = tx(s->db, writes ? t_begin : t_read);
   bool began = trc == LV_OK;
   for (job *j = g; j; j = j->next) {
     if (trc < 0) {

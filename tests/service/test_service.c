@@ -1795,6 +1795,34 @@ static void schema_1_database_is_migrated(void **state) {
   assert_int_equal(lv__svc_init(&f->svc, &o), LV_E_STORE_VERSION);
 }
 
+/* Counting for `licvaultd status` reads: it neither waits for nor takes the
+ * write lock that the serving licvaultd's grants need. */
+static void stats_read_while_another_holds_the_write_lock(void **state) {
+  svc_fx *f = *state;
+  fx_start(f, "svc-stats", 4, 0, T0);
+  if (pg_url()) return; /* PostgreSQL: MVCC reads, no such lock */
+  comp x, a;
+  set s;
+  lv__item L;
+  got out;
+  comp_new(&x), comp_new(&a);
+  set_new(&s, f->key.box_pk);
+  lic_new(&L, x.who.machine_id, NULL);
+  restore(f, &a, &s, &L, 1, false, &out);
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  lv__svc_stats st = stats_of(f); /* (a write here would wait 10 s, then fail busy) */
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  assert_true(t1.tv_sec - t0.tv_sec < 5);
+  assert_int_equal(st.grants, 1);
+  assert_int_equal(st.licenses, 1);
+  sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_close(db);
+}
+
 /* ---- the grant path under every failure (issue #7) ---- */
 
 typedef struct grant_run {
@@ -1926,6 +1954,7 @@ int main(void) {
       T(database_is_the_services_alone),
       T(two_services_on_one_database_share_the_limit),
       T(schema_1_database_is_migrated),
+      T(stats_read_while_another_holds_the_write_lock),
       T(grant_path_under_every_failure),
   };
 #undef T
