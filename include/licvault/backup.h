@@ -39,6 +39,13 @@ typedef void (*lv_verify_cb)(const char *file, const char *problem, lv_status wh
 LV_EXTERN lv_status lv_backup_verify(const char *dir, lv_backup_info *info, lv_verify_cb report,
                                      void *ctx);
 
+/* Reads what the set in dir says of itself, from its manifest alone
+ * (structure and signature checked; the parts are not read, so this is
+ * quick whatever the set's size, and no proof that its bytes are sound:
+ * that is lv_backup_verify). LV_E_NO_FILE when dir holds no backup,
+ * LV_E_BACKUP_CORRUPT for a damaged or unsigned manifest. */
+LV_EXTERN lv_status lv_backup_info_read(const char *dir, lv_backup_info *info);
+
 #ifdef __cplusplus
 }
 #endif

@@ -111,3 +111,15 @@ lv_status lv_backup_verify(const char *dir, lv_backup_info *info, lv_verify_cb r
   lv__manifest_free(&m);
   return v.problems ? LV_E_BACKUP_CORRUPT : LV_OK;
 }
+
+lv_status lv_backup_info_read(const char *dir, lv_backup_info *info) {
+  lv__manifest m;
+  if (!dir || !info) return LV_E_INVALID_ARG;
+  if (lv__crypto_init() < 0) return LV_E_INTERNAL;
+  memset(info, 0, sizeof *info);
+  lv_status rc = lv__manifest_load(&m, dir);
+  if (rc < 0) return rc;
+  fill_info(info, &m);
+  lv__manifest_free(&m);
+  return LV_OK;
+}

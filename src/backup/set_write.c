@@ -1,7 +1,15 @@
 /* set_write.c - writes a backup set's encrypted stream into parts of at
  * most part_max bytes, each made durable (fsync, rename, folder fsync) and
  * hashed for the manifest. Nothing here is a backup until the manifest that
- * names these parts replaces the old one. */
+ * names these parts replaces the old one.
+ *
+ * Four threads share the work, in order, each of it sequential by nature:
+ * the caller fills messages of entries; the crypto stage encrypts them
+ * (the secretstream is one chain); the hash stage hashes the ciphertext
+ * part by part; the io stage writes it (direct I/O, which blocks for the
+ * device). The hash and io stages each keep their own offset into the
+ * current part; both cut parts at the same multiples of part_max, so the
+ * hashes of the one and the files of the other line up. */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +21,24 @@
 #include "core/stage.h"
 
 #define MSG (LV__ENTRIES_PER_MSG * LV__ENTRY)
-#define NCT 3 /* ciphertext buffers: one being encrypted, two with the writer */
+/* Plaintext messages: one being filled, the rest with the crypto stage;
+ * more than a batch of the backup job's (2048 entries, 32 messages), so
+ * that the caller hands a whole batch over without waiting and encryption
+ * goes on while the caller reads the next one. */
+#define NMSG 40
+/* Ciphertext buffers, in flight through the hash stage (HASH_DEPTH) and
+ * the io stage (IO_DEPTH), plus the one being encrypted: the io stage's
+ * queue covers a direct write's wait for the device (2 MiB), so that
+ * encryption and hashing do not stall on it. */
+#define HASH_DEPTH 8
+#define IO_DEPTH 39
+#define NCT (HASH_DEPTH + IO_DEPTH + 1)
+
+typedef struct msgbuf {
+  size_t n; /* bytes */
+  bool final;
+  uint8_t data[MSG];
+} msgbuf;
 
 typedef struct ctbuf {
   size_t len;
@@ -24,22 +49,37 @@ struct lv__set_writer {
   char *dir;
   uint32_t gen;
   uint64_t part_max;
+  lv_status err;      /* the caller's side */
+  _Atomic int io_err; /* the stages' first error (an lv_status) */
+  /* the caller's */
+  unsigned cur_msg;
+  lv__stage *crypto, *hasher, *io;
+  /* the crypto stage's */
   lv__sstream ss;
+  unsigned next_ct;
+  /* the hash stage's */
+  lv__hash_state hash;
+  bool hashing;      /* a part's hash is open */
+  uint64_t hsize;    /* bytes of it hashed */
+  uint8_t (*hashes)[LV__HASH];
+  uint32_t nhashes, hcap;
+  /* the io stage's */
   lv__afile *cur;
   uint64_t cur_size;
-  lv__hash_state cur_hash;
   lv__part *parts;
   uint32_t nparts, cap;
-  size_t fill; /* entries in msg */
-  lv_status err;      /* the caller's side */
-  _Atomic int io_err; /* the writing stage's first error (an lv_status) */
-  lv__stage *io;      /* hashes and writes ciphertext while the next is made */
-  unsigned next_ct;
-  uint8_t msg[MSG];
+  msgbuf msg[NMSG];
   ctbuf ct[NCT];
 };
 
+static void crypto_one(void *ctx, void *item);
+static void hash_one(void *ctx, void *item);
 static void io_one(void *ctx, void *item);
+
+static void fail(lv__set_writer *w, lv_status rc) {
+  int ok = LV_OK;
+  atomic_compare_exchange_strong(&w->io_err, &ok, (int)rc); /* the first one stays */
+}
 
 lv_status lv__set_writer_open(lv__set_writer **out, const char *dir, uint32_t gen,
                               uint64_t part_max, const uint8_t key[LV__KEY],
@@ -53,7 +93,11 @@ lv_status lv__set_writer_open(lv__set_writer **out, const char *dir, uint32_t ge
   w->part_max = part_max;
   atomic_init(&w->io_err, LV_OK);
   lv_status rc = w->dir ? lv__sstream_push_init(&w->ss, header, key) : LV_E_NOMEM;
-  if (rc == LV_OK) rc = lv__stage_start(&w->io, io_one, w, NCT - 1);
+  /* with depths that add up to one less than the buffers, the buffer
+   * taken next is always done with (stage.h) */
+  if (rc == LV_OK) rc = lv__stage_start(&w->io, io_one, w, IO_DEPTH);
+  if (rc == LV_OK) rc = lv__stage_start(&w->hasher, hash_one, w, HASH_DEPTH);
+  if (rc == LV_OK) rc = lv__stage_start(&w->crypto, crypto_one, w, NMSG - 1);
   if (rc < 0) {
     lv__set_writer_abort(w);
     return rc;
@@ -62,10 +106,11 @@ lv_status lv__set_writer_open(lv__set_writer **out, const char *dir, uint32_t ge
   return LV_OK;
 }
 
+/* ---- the io stage: parts as files ---- */
+
 static lv_status close_part(lv__set_writer *w) {
   lv__part *pt = &w->parts[w->nparts];
   pt->size = w->cur_size;
-  lv__hash_final(&w->cur_hash, pt->hash);
   bool in_place = false;
   lv_status rc = lv__afile_commit_ex(w->cur, &in_place);
   w->cur = NULL;
@@ -94,11 +139,11 @@ static lv_status open_part(lv__set_writer *w) {
   char *path = lv__path_join(w->dir, pt->name), *tmp = lv__path_join(w->dir, tmpname);
   /* 0644: a set is protected by its encryption, not by file modes, which
    * FAT32 and exFAT do not keep */
-  lv_status rc = path && tmp ? lv__afile_open_tmp(&w->cur, path, tmp, 0644) : LV_E_NOMEM;
+  lv_status rc =
+      path && tmp ? lv__afile_open_tmp_ex(&w->cur, path, tmp, 0644, LV__AFILE_DIRECT) : LV_E_NOMEM;
   free(path);
   free(tmp);
   w->cur_size = 0;
-  lv__hash_init(&w->cur_hash);
   return rc;
 }
 
@@ -109,7 +154,6 @@ static lv_status put(lv__set_writer *w, const uint8_t *p, size_t n) {
     uint64_t room = w->part_max - w->cur_size;
     size_t take = n < room ? n : (size_t)room;
     if ((rc = lv__afile_write(w->cur, p, take)) < 0) return rc;
-    lv__hash_update(&w->cur_hash, p, take);
     w->cur_size += take;
     p += take;
     n -= take;
@@ -118,40 +162,100 @@ static lv_status put(lv__set_writer *w, const uint8_t *p, size_t n) {
   return LV_OK;
 }
 
-/* The writing stage: parts, hashes and writes happen here, in order. */
 static void io_one(void *ctx, void *item) {
   lv__set_writer *w = ctx;
   ctbuf *b = item;
   if (atomic_load(&w->io_err) < 0) return; /* after a failure, nothing more */
   lv_status rc = put(w, b->data, b->len);
-  if (rc < 0) atomic_store(&w->io_err, rc);
+  if (rc < 0) fail(w, rc);
 }
 
-static lv_status push(lv__set_writer *w, bool final) {
-  size_t n = w->fill * LV__ENTRY;
-  lv_status rc = atomic_load(&w->io_err);
-  if (rc < 0) return rc;
-  /* with a stage depth of NCT - 1, the buffer taken here is done with */
+/* ---- the hash stage: the parts' hashes ---- */
+
+static lv_status end_hash(lv__set_writer *w) {
+  if (w->nhashes == w->hcap) {
+    uint32_t ncap = w->hcap ? w->hcap * 2 : 16;
+    void *nh = lv__realloc(w->hashes, (size_t)ncap * LV__HASH);
+    if (!nh) return LV_E_NOMEM;
+    w->hashes = nh;
+    w->hcap = ncap;
+  }
+  lv__hash_final(&w->hash, w->hashes[w->nhashes++]);
+  w->hashing = false;
+  return LV_OK;
+}
+
+static lv_status hash_put(lv__set_writer *w, const uint8_t *p, size_t n) {
+  lv_status rc;
+  while (n) {
+    if (!w->hashing) {
+      if (w->nhashes == LV__MAN_MAX_PARTS) return LV_E_TOO_LARGE;
+      lv__hash_init(&w->hash);
+      w->hashing = true;
+      w->hsize = 0;
+    }
+    uint64_t room = w->part_max - w->hsize;
+    size_t take = n < room ? n : (size_t)room;
+    lv__hash_update(&w->hash, p, take);
+    w->hsize += take;
+    p += take;
+    n -= take;
+    if (w->hsize == w->part_max && (rc = end_hash(w)) < 0) return rc;
+  }
+  return LV_OK;
+}
+
+static void hash_one(void *ctx, void *item) {
+  lv__set_writer *w = ctx;
+  ctbuf *b = item;
+  if (atomic_load(&w->io_err) < 0) return;
+  lv_status rc = hash_put(w, b->data, b->len);
+  if (rc < 0) fail(w, rc);
+  else lv__stage_push(w->io, b);
+}
+
+/* ---- the crypto stage: the stream ---- */
+
+static void crypto_one(void *ctx, void *item) {
+  lv__set_writer *w = ctx;
+  msgbuf *m = item;
+  if (atomic_load(&w->io_err) < 0) {
+    lv__wipe(m->data, m->n);
+    return;
+  }
   ctbuf *b = &w->ct[w->next_ct];
   w->next_ct = (w->next_ct + 1) % NCT;
-  lv__sstream_push(&w->ss, b->data, w->msg, n, final);
-  b->len = n + LV__SSTREAM_ABYTES;
-  lv__wipe(w->msg, n);
-  w->fill = 0;
-  lv__stage_push(w->io, b);
+  lv__sstream_push(&w->ss, b->data, m->data, m->n, m->final);
+  b->len = m->n + LV__SSTREAM_ABYTES;
+  lv__wipe(m->data, m->n);
+  lv__stage_push(w->hasher, b);
+}
+
+/* ---- the caller's side ---- */
+
+static lv_status push(lv__set_writer *w, bool final) {
+  lv_status rc = atomic_load(&w->io_err);
+  if (rc < 0) return rc;
+  msgbuf *m = &w->msg[w->cur_msg];
+  m->final = final;
+  lv__stage_push(w->crypto, m);
+  /* the next buffer is done with only now that m is queued (stage.h) */
+  w->cur_msg = (w->cur_msg + 1) % NMSG;
+  w->msg[w->cur_msg].n = 0;
   return LV_OK;
 }
 
 lv_status lv__set_writer_add(lv__set_writer *w, const uint8_t *entries, size_t n) {
   if (w->err < 0) return w->err;
   while (n) {
-    size_t take = LV__ENTRIES_PER_MSG - w->fill;
+    msgbuf *m = &w->msg[w->cur_msg];
+    size_t fill = m->n / LV__ENTRY, take = LV__ENTRIES_PER_MSG - fill;
     if (take > n) take = n;
-    memcpy(w->msg + w->fill * LV__ENTRY, entries, take * LV__ENTRY);
-    w->fill += take;
+    memcpy(m->data + m->n, entries, take * LV__ENTRY);
+    m->n += take * LV__ENTRY;
     entries += take * LV__ENTRY;
     n -= take;
-    if (w->fill == LV__ENTRIES_PER_MSG && (w->err = push(w, false)) < 0) return w->err;
+    if (m->n == MSG && (w->err = push(w, false)) < 0) return w->err;
   }
   return LV_OK;
 }
@@ -159,13 +263,18 @@ lv_status lv__set_writer_add(lv__set_writer *w, const uint8_t *entries, size_t n
 lv_status lv__set_writer_finish(lv__set_writer *w, lv__part **parts, uint32_t *nparts) {
   lv_status rc = w->err;
   if (rc == LV_OK) rc = push(w, true);
+  lv__stage_drain(w->crypto); /* each pushes into the next: drained in order */
+  lv__stage_drain(w->hasher);
   lv__stage_drain(w->io); /* from here on, only this thread touches the parts */
   if (rc == LV_OK) rc = atomic_load(&w->io_err);
+  if (rc == LV_OK && w->hashing) rc = end_hash(w);
   if (rc == LV_OK && w->cur) rc = close_part(w);
+  if (rc == LV_OK && w->nhashes != w->nparts) rc = LV_E_INTERNAL;
   if (rc < 0) {
     lv__set_writer_abort(w);
     return rc;
   }
+  for (uint32_t i = 0; i < w->nparts; i++) memcpy(w->parts[i].hash, w->hashes[i], LV__HASH);
   *parts = w->parts;
   *nparts = w->nparts;
   w->parts = NULL;
@@ -176,8 +285,12 @@ lv_status lv__set_writer_finish(lv__set_writer *w, lv__part **parts, uint32_t *n
 
 void lv__set_writer_abort(lv__set_writer *w) {
   if (!w) return;
+  /* what is still queued is skipped, not written: this set is dropped */
+  fail(w, LV_E_CANCELED);
+  lv__stage_stop(w->crypto);
+  lv__stage_stop(w->hasher);
   lv__stage_stop(w->io); /* nothing is being written any more */
-  w->io = NULL;
+  w->crypto = w->hasher = w->io = NULL;
   lv__afile_abort(w->cur);
   for (uint32_t i = 0; i < w->nparts; i++) {
     char *path = lv__path_join(w->dir, w->parts[i].name);
@@ -187,6 +300,7 @@ void lv__set_writer_abort(lv__set_writer *w) {
   lv__wipe(w->msg, sizeof w->msg);
   lv__wipe(w->ct, sizeof w->ct);
   lv__wipe(&w->ss, sizeof w->ss);
+  free(w->hashes);
   free(w->parts);
   free(w->dir);
   free(w);

@@ -16,6 +16,12 @@ void *lv__calloc(size_t n, size_t size) {
   return calloc(n ? n : 1, size ? size : 1);
 }
 
+void *lv__aligned_alloc(size_t align, size_t n) {
+  void *p;
+  if (lv__fault_hit(LV_FAULT_ALLOC)) return NULL;
+  return posix_memalign(&p, align, n ? n : 1) == 0 ? p : NULL;
+}
+
 void *lv__realloc(void *p, size_t n) {
   if (lv__fault_hit(LV_FAULT_ALLOC)) return NULL; /* p stays valid, as with realloc */
   return realloc(p, n ? n : 1);

@@ -21,6 +21,10 @@
 #include "core/fault.h"
 
 #define AFILE_BUF (64 * 1024)
+/* Direct I/O: chunks of DIRECT_BUF bytes, at offsets and addresses that are
+ * multiples of DIRECT_ALIGN (the largest logical block size in use). */
+#define DIRECT_BUF (2u << 20)
+#define DIRECT_ALIGN 4096
 
 struct lv__afile {
   int fd;
@@ -31,6 +35,8 @@ struct lv__afile {
   uint64_t written, started; /* bytes handed to the kernel; of them, sent to disk */
   lv_status err; /* sticky: after a failed write the file can only be aborted */
   size_t fill;
+  uint8_t *dbuf; /* direct mode: DIRECT_BUF aligned bytes, used instead of buf */
+  bool direct;   /* the descriptor has O_DIRECT set */
   uint8_t buf[AFILE_BUF];
 };
 
@@ -202,8 +208,35 @@ lv_status lv__afile_open(lv__afile **out, const char *path, int mode) {
 }
 
 lv_status lv__afile_open_tmp(lv__afile **out, const char *path, const char *tmp, int mode) {
+  return lv__afile_open_tmp_ex(out, path, tmp, mode, 0);
+}
+
+/* Sets or clears O_DIRECT on the descriptor; false if that is refused. */
+static bool set_direct(lv__afile *f, bool on) {
+  int fl = fcntl(f->fd, F_GETFL);
+  if (fl < 0 || fcntl(f->fd, F_SETFL, on ? fl | O_DIRECT : fl & ~O_DIRECT) < 0) return false;
+  f->direct = on;
+  return true;
+}
+
+lv_status lv__afile_open_tmp_ex(lv__afile **out, const char *path, const char *tmp, int mode,
+                                unsigned flags) {
   if (!out || !path || !*path || !tmp || !*tmp) return LV_E_INVALID_ARG;
-  return afile_start(out, lv__strdup(path), lv__strdup(tmp), mode, 0);
+  lv__afile *f;
+  lv_status rc = afile_start(&f, lv__strdup(path), lv__strdup(tmp), mode, 0);
+  if (rc < 0 || !(flags & LV__AFILE_DIRECT)) {
+    if (rc == LV_OK) *out = f;
+    return rc;
+  }
+  if (!(f->dbuf = lv__aligned_alloc(DIRECT_ALIGN, DIRECT_BUF))) {
+    lv__afile_abort(f);
+    return LV_E_NOMEM;
+  }
+  /* a file system without direct I/O (tmpfs, some FUSE) refuses it here,
+   * or later with EINVAL: then the page cache, as for any file */
+  set_direct(f, true);
+  *out = f;
+  return LV_OK;
 }
 
 /* Start writing back what is written so far, without waiting, every
@@ -222,10 +255,16 @@ static void start_writeback(lv__afile *f) {
 }
 
 static lv_status flush(lv__afile *f) {
-  int e = write_all(f->fd, f->buf, f->fill);
+  const uint8_t *b = f->dbuf ? f->dbuf : f->buf;
+  /* a direct write must be whole blocks: the tail (at commit) goes
+   * through the page cache */
+  if (f->direct && f->fill % DIRECT_ALIGN) set_direct(f, false);
+  int e = write_all(f->fd, b, f->fill);
+  if (e == EINVAL && f->direct && set_direct(f, false)) /* alignment refused */
+    e = write_all(f->fd, b, f->fill);
   if (!e) f->written += f->fill;
   f->fill = 0;
-  if (!e) start_writeback(f);
+  if (!e && !f->dbuf) start_writeback(f);
   return e ? lv__errno_status(e) : LV_OK;
 }
 
@@ -234,14 +273,16 @@ lv_status lv__afile_write(lv__afile *f, const void *p, size_t n) {
   lv_status rc;
   if (f->err < 0) return f->err;
   f->size += n;
+  uint8_t *b = f->dbuf ? f->dbuf : f->buf;
+  size_t cap = f->dbuf ? DIRECT_BUF : AFILE_BUF;
   while (n) {
-    size_t take = AFILE_BUF - f->fill;
+    size_t take = cap - f->fill;
     if (take > n) take = n;
-    memcpy(f->buf + f->fill, s, take);
+    memcpy(b + f->fill, s, take);
     f->fill += take;
     s += take;
     n -= take;
-    if (f->fill == AFILE_BUF && (rc = flush(f)) < 0) return f->err = rc;
+    if (f->fill == cap && (rc = flush(f)) < 0) return f->err = rc;
   }
   return LV_OK;
 }
@@ -326,6 +367,8 @@ void lv__afile_abort(lv__afile *f) {
   if (f->fd >= 0) close(f->fd);
   if (f->tmp && !f->anon) unlink(f->tmp);
   lv__wipe(f->buf, sizeof f->buf);
+  if (f->dbuf) lv__wipe(f->dbuf, DIRECT_BUF);
+  free(f->dbuf);
   free(f->tmp);
   free(f->path);
   free(f);

@@ -29,6 +29,17 @@ lv_status lv__afile_open(lv__afile **out, const char *path, int mode);
  * path's folder), for media that want short names (a backup set's 8.3
  * names). An existing file at tmp is replaced. */
 lv_status lv__afile_open_tmp(lv__afile **out, const char *path, const char *tmp, int mode);
+/* Flags of lv__afile_open_tmp_ex. */
+enum {
+  /* Long sequential writes go straight to the device (O_DIRECT), from an
+   * aligned buffer, where the file system allows it, else through the page
+   * cache as usual: a large file is not first copied into memory the
+   * kernel must then flush (on a VM or a USB stick that copy and the
+   * flood of dirty pages cost more than the disk). Commit still fsyncs. */
+  LV__AFILE_DIRECT = 1,
+};
+lv_status lv__afile_open_tmp_ex(lv__afile **out, const char *path, const char *tmp, int mode,
+                                unsigned flags);
 lv_status lv__afile_write(lv__afile *f, const void *p, size_t n);
 /* Bytes written so far. */
 uint64_t lv__afile_size(const lv__afile *f);

@@ -7,7 +7,7 @@
 
 #include "core/alloc.h"
 
-#define QMAX 8
+#define QMAX 64
 
 struct lv__stage {
   pthread_t th;

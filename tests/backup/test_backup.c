@@ -192,6 +192,47 @@ static void parts_are_short_upper_case_and_bounded(void **state) {
   fx_free(&f);
 }
 
+/* lv_backup_info_read: what verify says of the set, from the manifest
+ * alone: a damaged part goes unseen (that is verify's job), a damaged
+ * manifest does not. */
+static void info_reads_the_manifest_alone(void **state) {
+  (void)state;
+  fx f;
+  seen s = {0};
+  uint64_t written;
+  fx_init(&f, "info", true);
+  fx_issue(&f, "a.lic", 200, NULL, NULL, NULL);
+  char *dir = fx_path(&f, "usb");
+  lv_backup_info a, b;
+  assert_int_equal(lv_backup_info_read(dir, &a), LV_E_NO_FILE); /* no folder yet */
+  assert_int_equal(backup(&f, dir, false, 65536, &s, NULL, &written), LV_OK);
+  assert_int_equal(lv_backup_verify(dir, &a, NULL, NULL), LV_OK);
+  assert_int_equal(lv_backup_info_read(dir, &b), LV_OK);
+  assert_memory_equal(&a, &b, sizeof a);
+  assert_int_equal(b.licenses, 200);
+  assert_true(b.parts >= 3);
+  assert_int_equal(lv_backup_info_read(NULL, &b), LV_E_INVALID_ARG);
+  assert_int_equal(lv_backup_info_read(dir, NULL), LV_E_INVALID_ARG);
+  /* a byte of a part changed: the manifest still reads, verify objects */
+  char name[13];
+  lv__part_name(name, b.generation, 1);
+  size_t n;
+  uint8_t *part = slurp(dir, name, &n);
+  part[n / 2] ^= 1;
+  char *pp = tu_path(dir, name);
+  assert_int_equal(tu_write(pp, part, n), 0);
+  assert_int_equal(lv_backup_info_read(dir, &b), LV_OK);
+  assert_int_equal(lv_backup_verify(dir, NULL, NULL, NULL), LV_E_BACKUP_CORRUPT);
+  /* a byte of the manifest changed: its signature fails */
+  uint8_t *man = slurp(dir, LV__MAN_NAME, &n);
+  man[n / 3] ^= 1;
+  char *mp = tu_path(dir, LV__MAN_NAME);
+  assert_int_equal(tu_write(mp, man, n), 0);
+  assert_int_equal(lv_backup_info_read(dir, &b), LV_E_BACKUP_CORRUPT);
+  free(part), free(man), free(pp), free(mp), free(dir);
+  fx_free(&f);
+}
+
 static int problems;
 static void count_problem(const char *file, const char *what, lv_status why, void *ctx) {
   (void)file, (void)what, (void)why, (void)ctx;
@@ -438,6 +479,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(set_holds_allowed_licenses_with_state),
       cmocka_unit_test(parts_are_short_upper_case_and_bounded),
+      cmocka_unit_test(info_reads_the_manifest_alone),
       cmocka_unit_test(verify_catches_every_change),
       cmocka_unit_test(existing_backup_is_kept_without_overwrite),
       cmocka_unit_test(no_pinned_service_is_refused),

@@ -704,6 +704,135 @@ static void fault_disarmed_never_fails(void **state) {
   free(z);
 }
 
+/* ---- direct mode (LV__AFILE_DIRECT) ----------------------------------- */
+
+/* Whether this process holds path open with O_DIRECT set (its fdinfo). */
+static bool open_direct(const char *path) {
+  char link[64], target[4096], info[64];
+  bool found = false, direct = false;
+  for (int fd = 3; fd < 1024 && !found; fd++) {
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n < 0) continue;
+    target[n] = 0;
+    if (strcmp(target, path)) continue;
+    found = true;
+    snprintf(info, sizeof info, "/proc/self/fdinfo/%d", fd);
+    FILE *f = fopen(info, "r");
+    char line[128];
+    unsigned long flags = 0;
+    while (f && fgets(line, sizeof line, f))
+      if (sscanf(line, "flags: %lo", &flags) == 1) break;
+    if (f) fclose(f);
+    direct = (flags & O_DIRECT) != 0;
+  }
+  return direct;
+}
+
+/* Whether dir's file system takes O_DIRECT at all (tmpfs once did not). */
+static bool fs_takes_direct(const char *dir) {
+  char *probe = tu_path(dir, "probe");
+  int fd = open(probe, O_WRONLY | O_CREAT | O_DIRECT, 0600);
+  if (fd >= 0) close(fd);
+  unlink(probe);
+  free(probe);
+  return fd >= 0;
+}
+
+/* Long writes really bypass the page cache; the unaligned tail does not
+ * need to (and the file is still whole). */
+static void afile_direct_is_direct_until_the_tail(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("file");
+  char *p = tu_path(dir, "PART.DAT"), *t = tu_path(dir, "PART.TMP");
+  if (!fs_takes_direct(dir)) {
+    free(p), free(t), free(dir);
+    skip();
+  }
+  size_t n = (2u << 20) * 2 + 5;
+  uint8_t *data = pattern(n);
+  lv__afile *f;
+  assert_int_equal(lv__afile_open_tmp_ex(&f, p, t, 0644, LV__AFILE_DIRECT), LV_OK);
+  assert_true(open_direct(t));
+  assert_int_equal(lv__afile_write(f, data, n), LV_OK);
+  assert_true(open_direct(t)); /* two whole chunks went out directly */
+  assert_int_equal(lv__afile_commit(f), LV_OK);
+  assert_file_is(p, data, n);
+  /* without the flag, the page cache as before */
+  assert_int_equal(lv__afile_open_tmp(&f, p, t, 0644), LV_OK);
+  assert_false(open_direct(t));
+  lv__afile_abort(f);
+  free(data), free(p), free(t), free(dir);
+}
+
+/* Sizes around the 2 MiB direct chunk and the 4 KiB block: whole chunks,
+ * a chunk and a partial block, less than a block, nothing at all. */
+static void afile_direct_writes_any_size(void **state) {
+  (void)state;
+  static const size_t sizes[] = {0, 1, 4095, 4096, 4097, (2u << 20) - 1, 2u << 20,
+                                 (2u << 20) + 1, (2u << 20) + 4096, 5u * (1u << 20) + 123};
+  char *dir = tu_tmpdir("file");
+  char *p = tu_path(dir, "PART.DAT"), *t = tu_path(dir, "PART.TMP");
+  uint8_t *data = pattern(6u << 20);
+  for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+    lv__afile *f;
+    assert_int_equal(lv__afile_open_tmp_ex(&f, p, t, 0644, LV__AFILE_DIRECT), LV_OK);
+    size_t off = 0, step = 777;
+    while (off < sizes[k]) { /* odd chunks: the direct buffer fills unevenly */
+      size_t take = step < sizes[k] - off ? step : sizes[k] - off;
+      assert_int_equal(lv__afile_write(f, data + off, take), LV_OK);
+      off += take;
+      step = step * 2 + 13;
+    }
+    assert_int_equal(lv__afile_size(f), sizes[k]);
+    assert_int_equal(lv__afile_commit(f), LV_OK);
+    assert_file_is(p, data, sizes[k]);
+    assert_false(exists(t));
+  }
+  free(data), free(p), free(t), free(dir);
+}
+
+/* A failed write, fsync or rename in direct mode keeps the old file and
+ * leaves no temp file; a disk that stays full fails every write after. */
+static void afile_direct_failures_keep_old_content(void **state) {
+  (void)state;
+  static const struct {
+    lv__fault_point point;
+    unsigned long k;
+    int err;
+    lv_status want;
+  } cases[] = {
+      {LV_FAULT_WRITE, 1, ENOSPC, LV_E_NOSPACE}, {LV_FAULT_WRITE, 2, EIO, LV_E_IO},
+      {LV_FAULT_WRITE, 3, ENOSPC, LV_E_NOSPACE}, {LV_FAULT_FSYNC, 1, EIO, LV_E_IO},
+      {LV_FAULT_RENAME, 1, ENOSPC, LV_E_NOSPACE}, {LV_FAULT_ALLOC, 3, ENOMEM, LV_E_NOMEM},
+  };
+  char *dir = tu_tmpdir("file");
+  char *p = tu_path(dir, "PART.DAT"), *t = tu_path(dir, "PART.TMP");
+  size_t n = (4u << 20) + 99; /* two direct chunks and a tail */
+  uint8_t *data = pattern(n);
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    assert_int_equal(tu_write(p, "old", 3), 0);
+    disarm_all();
+    lv__fault_arm(cases[k].point, cases[k].k, cases[k].err);
+    lv__afile *f = NULL;
+    lv_status rc = lv__afile_open_tmp_ex(&f, p, t, 0644, LV__AFILE_DIRECT);
+    if (rc == LV_OK) {
+      rc = lv__afile_write(f, data, n);
+      if (rc == LV_OK) rc = lv__afile_commit(f);
+      else {
+        /* poisoned: commit reports the same error, removes the temp */
+        assert_int_equal(lv__afile_write(f, data, 1), rc);
+        assert_int_equal(lv__afile_commit(f), rc);
+      }
+    }
+    assert_int_equal(rc, cases[k].want);
+    disarm_all();
+    assert_file_is(p, "old", 3);
+    assert_false(exists(t));
+  }
+  free(data), free(p), free(t), free(dir);
+}
+
 #define T(f) cmocka_unit_test_teardown(f, teardown_faults)
 
 int main(void) {
@@ -726,6 +855,9 @@ int main(void) {
       T(fsync_dir_of_missing_folder_is_no_file),
       T(afile_streams_more_than_buffer),
       T(afile_one_write_larger_than_buffer),
+      T(afile_direct_is_direct_until_the_tail),
+      T(afile_direct_writes_any_size),
+      T(afile_direct_failures_keep_old_content),
       T(afile_write_failure_midstream_keeps_old_content),
       T(afile_commit_after_failed_write_fails),
       T(afile_abort_leaves_no_file),
