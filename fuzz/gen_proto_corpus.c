@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/encoding.h"
 #include "core/file.h"
 #include "proto/proto.h"
 
@@ -49,6 +50,32 @@ static int put(const char *name, uint8_t sel, const void *p, size_t n) {
 static int put_buf(const char *name, uint8_t sel, const lv__buf *b) {
   return put(name, sel, b->data, b->len);
 }
+
+/* b's text with its packed "items" (docs/protocol.md) decoded, changed by
+ * edit and encoded again. */
+static int put_packed(const char *name, uint8_t sel, const lv__buf *b,
+                      void (*edit)(uint8_t *p, size_t *n)) {
+  char text[MAX_INPUT], out[MAX_INPUT], enc[MAX_INPUT];
+  uint8_t p[MAX_INPUT];
+  memcpy(text, b->data, b->len);
+  text[b->len] = '\0';
+  char *s = strstr(text, "\"items\":\"");
+  if (!s) return 1;
+  s += 9;
+  char *e = strchr(s, '"');
+  size_t l = (size_t)(e - s), n = l / 4 * 3 - (e[-1] == '=') - (e[-2] == '=');
+  if (lv__b64_decode(p, n, s, l) != LV_OK) return 1;
+  edit(p, &n);
+  lv__b64_encode(enc, p, n);
+  int k = snprintf(out, sizeof out, "%.*s%s%s", (int)(s - text), text, enc, e);
+  return k < 0 || put(name, sel, out, (size_t)k);
+}
+
+#define TITLE_AT (LV_LID_LEN + LV_KID_LEN + LV__MACHINE_ID + LV__KEYID)
+static void ed_cut(uint8_t *p, size_t *n) { (void)p, (*n)--; }
+static void ed_trailing(uint8_t *p, size_t *n) { p[(*n)++] = 0; }
+static void ed_title_len(uint8_t *p, size_t *n) { (void)n, p[TITLE_AT + 1] = 0x02; } /* 512 + */
+static void ed_outcome(uint8_t *p, size_t *n) { (void)n, p[LV_LID_LEN] = 9; }
 
 /* b's text with the first "from" replaced by "to". */
 static int put_subst(const char *name, uint8_t sel, const lv__buf *b, const char *from,
@@ -100,7 +127,8 @@ int main(int argc, char **argv) {
   bad |= put_buf("open_req", 0, &b);
   bad |= put_subst("bad_open_req_upper_hex", 0, &b, "\"id\":\"b2", "\"id\":\"B2");
   bad |= put_subst("bad_open_req_gen0", 0, &b, "\"generation\":1", "\"generation\":0");
-  bad |= put_subst("bad_open_req_extra", 0, &b, "\"v\":1}", "\"v\":1,\"x\":null}");
+  bad |= put_subst("bad_open_req_extra", 0, &b, "\"v\":2}", "\"v\":2,\"x\":null}");
+  bad |= put_subst("bad_open_req_v1", 0, &b, "\"v\":2}", "\"v\":1}");
   bad |= put_subst("bad_open_req_b64", 0, &b, "=\"", "\"");
   lv__buf_reset(&b);
   o.generation = 255, o.licenses = UINT32_MAX, o.h.time = 0;
@@ -134,21 +162,19 @@ int main(int argc, char **argv) {
   lv__buf_reset(&b);
   lv__restore_req_format(&b, &r);
   bad |= put_buf("restore_req_titles_dry", 1, &b);
-  bad |= put_subst("bad_restore_req_dup_key", 1, &b, "\"issuer\"", "\"lid\":\"00\",\"issuer\"");
-  bad |= put_subst("bad_restore_req_title_ctl", 1, &b, "Concert", "\\u001b[2J");
-  bad |= put_subst("bad_restore_req_truncated", 1, &b, "\"v\":1}", "\"v\":1");
+  bad |= put_subst("bad_restore_req_dup_key", 1, &b, "\"dry_run\"", "\"v\":2,\"dry_run\"");
+  bad |= put_subst("bad_restore_req_truncated", 1, &b, "\"v\":2}", "\"v\":2");
+  bad |= put_subst("bad_restore_req_0_items", 1, &b, "\"items\":\"", "\"items\":\"\",\"x\":\"");
+  bad |= put_subst("bad_restore_req_items_array", 1, &b, "\"items\":\"", "\"items\":[],\"x\":\"");
+  bad |= put_packed("bad_restore_req_cut", 1, &b, ed_cut);
+  bad |= put_packed("bad_restore_req_trailing", 1, &b, ed_trailing);
+  bad |= put_packed("bad_restore_req_title_len", 1, &b, ed_title_len);
+  /* a title with an escape sequence: the formatter packs what it is given */
+  memcpy(items[0].title, "\x1b[2J", 5);
   lv__buf_reset(&b);
-  r.n = 1;
   lv__restore_req_format(&b, &r);
-  {
-    /* the items emptied: from "items":[ up to ],"machine" */
-    char text[MAX_INPUT], out[MAX_INPUT];
-    memcpy(text, b.data, b.len);
-    text[b.len] = '\0';
-    char *s = strstr(text, "\"items\":[") + 9, *e = strstr(text, "],\"machine\"");
-    int n = snprintf(out, sizeof out, "%.*s%s", (int)(s - text), text, e);
-    bad |= n < 0 || put("bad_restore_req_0_items", 1, out, (size_t)n);
-  }
+  bad |= put_buf("bad_restore_req_title_ctl", 1, &b);
+  memcpy(items[0].title, titles[0], strlen(titles[0]) + 1);
 
   /* 2: open answers */
   lv__open_resp op;
@@ -180,10 +206,14 @@ int main(int argc, char **argv) {
   lv__buf_reset(&b);
   lv__restore_resp_format(&b, &rr);
   bad |= put_buf("restore_resp_pads_limit", 3, &b);
-  bad |= put_subst("bad_restore_resp_pads_count", 3, &b, "\"outcome\":\"limit\"",
-                   "\"outcome\":\"restore\"");
-  bad |= put_subst("bad_restore_resp_outcome", 3, &b, "\"outcome\":\"revoked\"",
-                   "\"outcome\":\"granted\"");
+  bad |= put_packed("bad_restore_resp_outcome", 3, &b, ed_outcome);
+  bad |= put_packed("bad_restore_resp_short", 3, &b, ed_cut);
+  /* a limit turned into a grant: one pad too few */
+  res[2].outcome = LV__OUT_RESTORE;
+  lv__buf_reset(&b);
+  lv__restore_resp_format(&b, &rr);
+  bad |= put_buf("bad_restore_resp_pads_count", 3, &b);
+  res[2].outcome = LV__OUT_LIMIT;
   rr.pads = NULL, rr.pads_len = 0, rr.limit_url[0] = '\0', rr.n = 2;
   lv__buf_reset(&b);
   lv__restore_resp_format(&b, &rr);

@@ -14,7 +14,7 @@
 #include "crypto/keyfile.h"
 #include "license/lock.h"
 
-#define LV__PROTO_VERSION 1
+#define LV__PROTO_VERSION 2
 #define LV__BODY_MAX (4u << 20)   /* any request or answer body */
 #define LV__ITEMS_MAX 1000        /* licenses per restore request */
 #define LV__SKEW 300              /* seconds a request's time may be off */
