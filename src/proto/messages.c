@@ -207,15 +207,54 @@ lv_status lv__open_resp_parse(lv__open_resp *m, const void *body, size_t n) {
 #define ITEM_FIXED (LV_LID_LEN + LV_KID_LEN + LV__MACHINE_ID + LV__KEYID + 2)
 #define RESULT_SIZE (LV_LID_LEN + 1 + 4)
 
-/* A packed field: its bytes, base64 (canonical, padded), as a JSON string. */
-static json_t *packedj(const lv__buf *p) {
-  size_t l = LV__B64_LEN(p->len) + 1;
-  char *s = lv__malloc(l);
-  if (!s) return NULL;
-  lv__b64_encode(s, p->data, p->len);
-  json_t *j = json_stringn_nocheck(s, l - 1); /* base64 is ASCII */
+/* A large field is written into the body directly, base64, not built as a
+ * JSON string and dumped: jansson escapes a string one character at a
+ * time, which for a batch's items and pads cost more than the rest of the
+ * message. j holds each such key with the value "" (a placeholder that,
+ * with sorted keys and values that are hex, base64 or numbers, appears
+ * nowhere else); the placeholders are filled in the order they appear. */
+typedef struct spliced {
+  const char *key;
+  const uint8_t *p;
+  size_t n;
+} spliced;
+
+static lv_status dump_spliced(lv__buf *b, json_t *j, spliced *f, size_t nf) {
+  if (!j) return LV_E_NOMEM;
+  char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+  json_decref(j);
+  if (!s) return LV_E_NOMEM;
+  const char *at[4];
+  size_t need = strlen(s);
+  lv_status rc = nf <= 4 ? LV_OK : LV_E_INTERNAL;
+  for (size_t i = 0; rc == LV_OK && i < nf; i++) {
+    char ph[64];
+    snprintf(ph, sizeof ph, "\"%s\":\"\"", f[i].key);
+    if (!(at[i] = strstr(s, ph))) rc = LV_E_INTERNAL;
+    else at[i] += strlen(ph) - 1; /* the placeholder's closing quote */
+    need += LV__B64_LEN(f[i].n);
+  }
+  for (size_t i = 1; rc == LV_OK && i < nf; i++) /* in text order */
+    for (size_t k = i; k > 0 && at[k] < at[k - 1]; k--) {
+      const char *t = at[k];
+      at[k] = at[k - 1], at[k - 1] = t;
+      spliced u = f[k];
+      f[k] = f[k - 1], f[k - 1] = u;
+    }
+  if (rc == LV_OK) rc = lv__buf_reserve(b, need + 1);
+  const char *from = s;
+  for (size_t i = 0; rc == LV_OK && i < nf; i++) {
+    rc = lv__buf_put(b, from, (size_t)(at[i] - from));
+    if (rc == LV_OK) rc = lv__buf_reserve(b, LV__B64_LEN(f[i].n) + 1);
+    if (rc == LV_OK) {
+      lv__b64_encode((char *)b->data + b->len, f[i].p, f[i].n); /* and a NUL, not counted */
+      b->len += LV__B64_LEN(f[i].n);
+    }
+    from = at[i];
+  }
+  if (rc == LV_OK) rc = lv__buf_put(b, from, strlen(from));
   free(s);
-  return j;
+  return rc;
 }
 
 /* Decodes a packed field of at most max bytes into *out, a new buffer
@@ -257,14 +296,17 @@ lv_status lv__restore_req_format(lv__buf *b, const lv__restore_req *m) {
   bool ok = j != NULL;
   put(j, "dry_run", json_boolean(m->dry_run), &ok);
   put(j, "sealed_secret", b64j(m->sealed_secret, LV__SEALED_SECRET), &ok);
-  put(j, "items", ok ? packedj(&p) : NULL, &ok);
-  lv__buf_free(&p);
-  if (rc < 0) return rc;
-  if (!ok) {
+  put(j, "items", json_string(""), &ok);
+  if (rc == LV_OK && !ok) rc = LV_E_NOMEM;
+  if (rc < 0) {
     json_decref(j);
-    return LV_E_NOMEM;
+    lv__buf_free(&p);
+    return rc;
   }
-  return dump(b, j);
+  spliced f[1] = {{"items", p.data, p.len}};
+  rc = dump_spliced(b, j, f, 1);
+  lv__buf_free(&p);
+  return rc;
 }
 
 /* One packed item; false for anything malformed. */
@@ -349,16 +391,19 @@ lv_status lv__restore_resp_format(lv__buf *b, const lv__restore_resp *m) {
   put(j, "v", json_integer(LV__PROTO_VERSION), &ok);
   put(j, "request", hexj(m->req_hash, LV__HASH), &ok);
   /* an answer with no items (nothing was asked) has an empty string */
-  put(j, "items", ok ? (p.len ? packedj(&p) : json_string("")) : NULL, &ok);
-  put(j, "pads", m->pads_len ? b64j(m->pads, m->pads_len) : json_null(), &ok);
+  put(j, "items", json_string(""), &ok);
+  put(j, "pads", m->pads_len ? json_string("") : json_null(), &ok);
   put(j, "limit_url", m->limit_url[0] ? json_string(m->limit_url) : json_null(), &ok);
-  lv__buf_free(&p);
-  if (rc < 0) return rc;
-  if (!ok) {
+  if (rc == LV_OK && !ok) rc = LV_E_NOMEM;
+  if (rc < 0) {
     json_decref(j);
-    return LV_E_NOMEM;
+    lv__buf_free(&p);
+    return rc;
   }
-  return dump(b, j);
+  spliced f[2] = {{"items", p.data, p.len}, {"pads", m->pads, m->pads_len}};
+  rc = dump_spliced(b, j, f, m->pads_len ? 2 : 1);
+  lv__buf_free(&p);
+  return rc;
 }
 
 lv_status lv__restore_resp_parse(lv__restore_resp *m, const void *body, size_t n) {
