@@ -106,6 +106,14 @@ lv_status lv__set_writer_open(lv__set_writer **out, const char *dir, uint32_t ge
   return LV_OK;
 }
 
+/* How many of the next n bytes still belong to the part of which done
+ * bytes are written: the one rule both stages cut parts by, so that the
+ * hashes of the one and the files of the other line up. */
+static size_t part_take(uint64_t done, uint64_t part_max, size_t n) {
+  uint64_t room = part_max - done;
+  return n < room ? n : (size_t)room;
+}
+
 /* ---- the io stage: parts as files ---- */
 
 static lv_status close_part(lv__set_writer *w) {
@@ -151,8 +159,7 @@ static lv_status put(lv__set_writer *w, const uint8_t *p, size_t n) {
   lv_status rc;
   while (n) {
     if (!w->cur && (rc = open_part(w)) < 0) return rc;
-    uint64_t room = w->part_max - w->cur_size;
-    size_t take = n < room ? n : (size_t)room;
+    size_t take = part_take(w->cur_size, w->part_max, n);
     if ((rc = lv__afile_write(w->cur, p, take)) < 0) return rc;
     w->cur_size += take;
     p += take;
@@ -194,8 +201,7 @@ static lv_status hash_put(lv__set_writer *w, const uint8_t *p, size_t n) {
       w->hashing = true;
       w->hsize = 0;
     }
-    uint64_t room = w->part_max - w->hsize;
-    size_t take = n < room ? n : (size_t)room;
+    size_t take = part_take(w->hsize, w->part_max, n);
     lv__hash_update(&w->hash, p, take);
     w->hsize += take;
     p += take;

@@ -49,7 +49,8 @@ static const uint8_t b64val[256] = {
     ['4'] = 56, ['5'] = 57, ['6'] = 58, ['7'] = 59, ['8'] = 60, ['9'] = 61, ['+'] = 62,
     ['/'] = 63};
 
-static bool b64_is(unsigned char c) { return b64val[c] || c == 'A'; }
+/* 1 or 0, an int so that four of them combine with one & (no branches) */
+static unsigned b64_is(unsigned char c) { return b64val[c] != 0 || c == 'A'; }
 
 lv_status lv__b64_decode(uint8_t *out, size_t outlen, const char *in, size_t inlen) {
   if (inlen != LV__B64_LEN(outlen)) return LV_E_INVALID_ARG;
