@@ -43,7 +43,9 @@ LV_EXTERN lv_status lv_backup_verify(const char *dir, lv_backup_info *info, lv_v
  * (structure and signature checked; the parts are not read, so this is
  * quick whatever the set's size, and no proof that its bytes are sound:
  * that is lv_backup_verify). LV_E_NO_FILE when dir holds no backup,
- * LV_E_BACKUP_CORRUPT for a damaged or unsigned manifest. */
+ * LV_E_BACKUP_CORRUPT for a damaged or unsigned manifest,
+ * LV_E_LICENSE_VERSION for a set of another version; LV_E_IO, LV_E_ACCESS
+ * or LV_E_NOMEM when the manifest cannot be read. */
 LV_EXTERN lv_status lv_backup_info_read(const char *dir, lv_backup_info *info);
 
 #ifdef __cplusplus

@@ -36,6 +36,7 @@ struct lv__afile {
   lv_status err; /* sticky: after a failed write the file can only be aborted */
   size_t fill;
   uint8_t *dbuf; /* direct mode: DIRECT_BUF aligned bytes, used instead of buf */
+  size_t dhigh;  /* the most of dbuf ever filled: what abort wipes */
   bool direct;   /* the descriptor has O_DIRECT set */
   uint8_t buf[AFILE_BUF];
 };
@@ -56,19 +57,24 @@ lv_status lv__errno_status(int err) {
   }
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n) {
-  while (n) {
-    int e = lv__fault_hit(LV_FAULT_WRITE);
-    if (e) return e;
-    ssize_t w = write(fd, p, n);
+/* Writes n bytes; *done (may be NULL) gets how many went out, also on
+ * failure, so that a caller retrying another way resumes where the file's
+ * offset now is instead of writing a prefix twice. */
+static int write_all(int fd, const uint8_t *p, size_t n, size_t *done) {
+  size_t d = 0;
+  int e = 0;
+  while (d < n) {
+    if ((e = lv__fault_hit(LV_FAULT_WRITE)) != 0) break;
+    ssize_t w = write(fd, p + d, n - d);
     if (w < 0) {
       if (errno == EINTR) continue;
-      return errno;
+      e = errno;
+      break;
     }
-    p += w;
-    n -= (size_t)w;
+    d += (size_t)w;
   }
-  return 0;
+  if (done) *done = d;
+  return e;
 }
 
 static int do_fsync(int fd) {
@@ -256,15 +262,21 @@ static void start_writeback(lv__afile *f) {
 
 static lv_status flush(lv__afile *f) {
   const uint8_t *b = f->dbuf ? f->dbuf : f->buf;
+  size_t done = 0;
   /* a direct write must be whole blocks: the tail (at commit) goes
    * through the page cache */
   if (f->direct && f->fill % DIRECT_ALIGN) set_direct(f, false);
-  int e = write_all(f->fd, b, f->fill);
-  if (e == EINVAL && f->direct && set_direct(f, false)) /* alignment refused */
-    e = write_all(f->fd, b, f->fill);
-  if (!e) f->written += f->fill;
+  int e = write_all(f->fd, b, f->fill, &done);
+  if (e == EINVAL && f->direct && set_direct(f, false)) { /* alignment refused */
+    /* what a short direct write took is in the file: go on after it */
+    size_t more = 0;
+    e = write_all(f->fd, b + done, f->fill - done, &more);
+    done += more;
+  }
+  f->written += done;
+  if (f->dbuf && f->fill > f->dhigh) f->dhigh = f->fill;
   f->fill = 0;
-  if (!e && !f->dbuf) start_writeback(f);
+  if (!e && !f->direct) start_writeback(f);
   return e ? lv__errno_status(e) : LV_OK;
 }
 
@@ -367,7 +379,7 @@ void lv__afile_abort(lv__afile *f) {
   if (f->fd >= 0) close(f->fd);
   if (f->tmp && !f->anon) unlink(f->tmp);
   lv__wipe(f->buf, sizeof f->buf);
-  if (f->dbuf) lv__wipe(f->dbuf, DIRECT_BUF);
+  if (f->dbuf) lv__wipe(f->dbuf, f->fill > f->dhigh ? f->fill : f->dhigh);
   free(f->dbuf);
   free(f->tmp);
   free(f->path);

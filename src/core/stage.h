@@ -2,8 +2,10 @@
  * bounded queue: the caller prepares the next item while the last is
  * processed (a backup encrypts while the previous message is hashed and
  * written). fn runs on the worker only; the caller hands each item over and
- * must not touch it until lv__stage_drain returns or the item is known done
- * (with depth d, an item pushed d+1 pushes ago is done). */
+ * must not touch it until lv__stage_drain returns or the item is known done:
+ * with depth d, when the push of item N returns, item N - d and every one
+ * before it are done (so a ring of d + 1 buffers can be reused in turn, the
+ * next one taken only after the current one is pushed). */
 #ifndef LV_CORE_STAGE_H
 #define LV_CORE_STAGE_H
 

@@ -833,6 +833,40 @@ static void afile_direct_failures_keep_old_content(void **state) {
   free(data), free(p), free(t), free(dir);
 }
 
+/* A file system that takes O_DIRECT at open but refuses a direct write
+ * (EINVAL: alignment it will not do): the writer goes on through the page
+ * cache from where the file is, and the file is whole; a refusal that
+ * persists is an error like any other, and the old file stays. */
+static void afile_direct_refused_write_falls_back(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("file");
+  char *p = tu_path(dir, "PART.DAT"), *t = tu_path(dir, "PART.TMP");
+  size_t n = (2u << 20) * 3 + 777;
+  uint8_t *data = pattern(n);
+  for (unsigned long k = 1; k <= 3; k++) { /* the first, second, third chunk */
+    lv__afile *f;
+    assert_int_equal(tu_write(p, "old", 3), 0);
+    assert_int_equal(lv__afile_open_tmp_ex(&f, p, t, 0644, LV__AFILE_DIRECT), LV_OK);
+    lv__fault_arm(LV_FAULT_WRITE, k, EINVAL);
+    assert_int_equal(lv__afile_write(f, data, n), LV_OK);
+    if (fs_takes_direct(dir)) assert_false(open_direct(t)); /* buffered from there on */
+    assert_int_equal(lv__afile_commit(f), LV_OK);
+    disarm_all();
+    assert_file_is(p, data, n);
+  }
+  /* every write refused: an I/O error, nothing half-written in place */
+  assert_int_equal(tu_write(p, "old", 3), 0);
+  lv__afile *f;
+  assert_int_equal(lv__afile_open_tmp_ex(&f, p, t, 0644, LV__AFILE_DIRECT), LV_OK);
+  lv__fault_arm_sticky(LV_FAULT_WRITE, 1, EINVAL);
+  assert_int_equal(lv__afile_write(f, data, n), LV_E_IO);
+  assert_int_equal(lv__afile_commit(f), LV_E_IO);
+  disarm_all();
+  assert_file_is(p, "old", 3);
+  assert_false(exists(t));
+  free(data), free(p), free(t), free(dir);
+}
+
 #define T(f) cmocka_unit_test_teardown(f, teardown_faults)
 
 int main(void) {
@@ -858,6 +892,7 @@ int main(void) {
       T(afile_direct_is_direct_until_the_tail),
       T(afile_direct_writes_any_size),
       T(afile_direct_failures_keep_old_content),
+      T(afile_direct_refused_write_falls_back),
       T(afile_write_failure_midstream_keeps_old_content),
       T(afile_commit_after_failed_write_fails),
       T(afile_abort_leaves_no_file),
