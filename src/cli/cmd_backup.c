@@ -137,22 +137,35 @@ static void print_set(const char *dir, const lv_backup_info *bi) {
          bi->service_key, bi->machine_id);
 }
 
+static void verify_report(const char *file, const char *what, lv_status why, void *ctx) {
+  json_t *arr = ctx;
+  if (arr) {
+    json_array_append_new(arr, json_pack("{s:s?,s:s,s:s}", "file", file, "problem", what,
+                                         "error", lv_status_name(why)));
+    return;
+  }
+  printf(_("problem: %s: %s\n"), file ? file : "-", what);
+}
+
 int cmd_backup(cli *c, int argc, char **argv) {
   static const struct option opts[] = {{"overwrite", no_argument, NULL, 'o'},
                                        {"part-size", required_argument, NULL, 'p'},
+                                       {"verify", no_argument, NULL, 'v'},
                                        {"json", no_argument, NULL, 'j'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   uint32_t flags = 0;
   const char *part = NULL;
+  bool verify = false;
   int o;
   while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (o) {
     case 'o': flags |= LV_BACKUP_OVERWRITE; break;
     case 'p': part = optarg; break;
+    case 'v': verify = true; break;
     case 'j': c->json = true; break;
     case 'h':
-      printf("%s", _("Usage: licvault backup DIR [--overwrite] [--json]\n"
+      printf("%s", _("Usage: licvault backup DIR [--overwrite] [--verify] [--json]\n"
                      "\n"
                      "Backs up every license whose rights allow it to the folder DIR\n"
                      "(a USB stick, say) as an encrypted backup set locked to the pinned\n"
@@ -163,9 +176,11 @@ int cmd_backup(cli *c, int argc, char **argv) {
                      "one intact.\n"
                      "  --overwrite        replace the backup in DIR\n"
                      "  --part-size BYTES  largest set file (default 1073741824)\n"
+                     "  --verify           then read the set back from the folder and\n"
+                     "                     check every byte, as licvault verify does\n"
                      "  --json             one result object on stdout\n"
                      "Exit status 0 when the backup was written (even with restricted\n"
-                     "licenses), 1 otherwise.\n"));
+                     "licenses) and, with --verify, reads back sound; 1 otherwise.\n"));
       return EXIT_OK;
     default: return cli_usage(c, "backup", _("unknown option '%s'"), argv[optind - 1]);
     }
@@ -206,9 +221,13 @@ int cmd_backup(cli *c, int argc, char **argv) {
   sigaction(SIGINT, &old_int, NULL);
   sigaction(SIGTERM, &old_term, NULL);
   lv_backup_info bi;
-  /* the summary comes from the manifest just written; re-reading every
-   * byte (licvault verify) would double the time of a large backup */
+  /* the summary comes from the manifest just written; reading every byte
+   * back is --verify's (the parts were written with direct I/O, so that
+   * reads the folder, not what memory kept of it) */
   bool have = rc == LV_OK && lv_backup_info_read(dir, &bi) == LV_OK;
+  json_t *problems = verify && c->json ? json_array() : NULL;
+  lv_status vrc = LV_OK;
+  if (rc == LV_OK && verify) vrc = lv_backup_verify(dir, &bi, verify_report, problems);
   if (c->json) {
     char hr[16];
     snprintf(hr, sizeof hr, "0x%08X", lv_status_to_hresult(rc));
@@ -221,12 +240,18 @@ int cmd_backup(cli *c, int argc, char **argv) {
       json_object_set_new(j, "files", json_integer(bi.parts));
       json_object_set_new(j, "bytes", json_integer((json_int_t)bi.bytes));
     }
+    if (verify && rc == LV_OK) {
+      json_object_set_new(j, "verified", json_boolean(vrc == LV_OK));
+      json_object_set_new(j, "problems", problems);
+      problems = NULL;
+    }
+    json_decref(problems);
     char *body = json_dumps(j, JSON_INDENT(2));
     json_decref(j);
     /* splice the object's fields after the streamed "restricted" array */
     printf("%s,%s\n", w.nrestricted_json ? "\n  ]" : "]", body ? body + 1 : "}");
     free(body);
-    return rc == LV_OK ? EXIT_OK : EXIT_FAIL;
+    return rc == LV_OK && vrc == LV_OK ? EXIT_OK : EXIT_FAIL;
   }
   if (rc < 0) {
     cli_fail(c, rc, dir);
@@ -239,17 +264,13 @@ int cmd_backup(cli *c, int argc, char **argv) {
     printf(_(" (%llu not backed up: their rights forbid it)"), (unsigned long long)w.restricted);
   printf("\n");
   if (have) print_set(dir, &bi);
-  return EXIT_OK;
-}
-
-static void verify_report(const char *file, const char *what, lv_status why, void *ctx) {
-  json_t *arr = ctx;
-  if (arr) {
-    json_array_append_new(arr, json_pack("{s:s?,s:s,s:s}", "file", file, "problem", what,
-                                         "error", lv_status_name(why)));
-    return;
+  if (verify && vrc == LV_OK) printf("%s", _("Read back: every file of the set verifies\n"));
+  if (verify && vrc != LV_OK) {
+    fprintf(stderr, _("licvault: %s: the set was written but does not read back sound (%s)\n"),
+            dir, cli_status_text(vrc));
+    return EXIT_FAIL;
   }
-  printf(_("problem: %s: %s\n"), file ? file : "-", what);
+  return EXIT_OK;
 }
 
 int cmd_verify(cli *c, int argc, char **argv) {

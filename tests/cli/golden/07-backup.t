@@ -42,6 +42,16 @@ $ licvault --json backup usb --overwrite
 > }
 $ licvault verify --json usb | grep -c '"ok": true'
 > 1
+# --verify reads the set back from the folder after writing it
+$ licvault backup usb3 --verify --part-size 65536
+> restricted (not backed up, its rights forbid it): <KID>  Rental, no backup
+> Backed up 200 licenses to usb3 (1 not backed up: their rights forbid it)
+> set: usb3, generation 1, 3 file(s), 0.2 MB, written <TIME>
+> locked to: http://127.0.0.1:9 (service key <ID16>); from computer <ID32>
+> Read back: every file of the set verifies
+$ licvault --json backup usb3 --overwrite --verify | grep -E '"(verified|problems)"'
+>   "verified": true,
+>   "problems": []
 $ licvault backup usb2 --overwrite --part-size 65536 | head -n 2
 > restricted (not backed up, its rights forbid it): <KID>  Rental, no backup
 > Backed up 200 licenses to usb2 (1 not backed up: their rights forbid it)
