@@ -65,7 +65,8 @@ lv_status lv__b64_decode(uint8_t *out, size_t outlen, const char *in, size_t inl
                  (uint32_t)b64val[s[2]] << 6 | b64val[s[3]];
     out[0] = (uint8_t)(v >> 16), out[1] = (uint8_t)(v >> 8), out[2] = (uint8_t)v;
   }
-  size_t rest = outlen % 3; /* 1: "xx==", 2: "xxx=" */
+  /* bytes left over: 1 is two characters and "==", 2 is three and "=" */
+  size_t rest = outlen % 3;
   if (!rest) return LV_OK;
   if (!b64_is(s[0]) || !b64_is(s[1]) || s[3] != '=' || (rest == 1 ? s[2] != '=' : !b64_is(s[2])))
     return LV_E_INVALID_ARG;
