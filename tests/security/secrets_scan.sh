@@ -170,6 +170,14 @@ if [ "$(id -u)" = 0 ]; then
   chown 65534:65534 "$core"
   if setpriv --reuid=65534 --regid=65534 --clear-groups true 2> /dev/null; then
     as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+    # the build may sit below a folder only root may enter (a clone in a
+    # `mktemp -d` folder, 0700): that user runs copies of the programs and
+    # the library from here instead
+    mkdir -m 755 "$core/bin"
+    cp "$bin" "$svc" "$core/bin/"
+    for lib in "$build"/liblicvault.so*; do [ -e "$lib" ] && cp -P "$lib" "$core/bin/"; done
+    bin=$core/bin/licvault; svc=$core/bin/licvaultd
+    export LD_LIBRARY_PATH=$core/bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
   fi
 fi
 memlock=$(ulimit -l)
