@@ -37,7 +37,7 @@ check-sanitize: build-asan
 	@cmake -S . -B $(BUILD)-tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
 	  -DLV_SANITIZE=thread >/dev/null
 	@cmake --build $(BUILD)-tsan -j $(JOBS)
-	@cd $(BUILD)-tsan && ctest --output-on-failure -j $(JOBS) -LE 'install|fuzz|pg'
+	@cd $(BUILD)-tsan && TSAN_OPTIONS=suppressions=$(CURDIR)/tests/tsan.supp ctest --output-on-failure -j $(JOBS) -LE 'install|fuzz|pg'
 
 # The full fault proof (issue #7): every failure point of every operation
 # (LV_TORTURE=full) under ASan+UBSan, so that each failed run is also checked
