@@ -178,6 +178,11 @@ if [ "$(id -u)" = 0 ]; then
     for lib in "$build"/liblicvault.so*; do [ -e "$lib" ] && cp -P "$lib" "$core/bin/"; done
     bin=$core/bin/licvault; svc=$core/bin/licvaultd
     export LD_LIBRARY_PATH=$core/bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    # a sanitizer's suppressions file must be readable by that user too
+    if [ -n "${TSAN_OPTIONS:-}" ] && [ -f "$src/tests/tsan.supp" ]; then
+      cp "$src/tests/tsan.supp" "$core/bin/"
+      export TSAN_OPTIONS=suppressions=$core/bin/tsan.supp
+    fi
   fi
 fi
 memlock=$(ulimit -l)
