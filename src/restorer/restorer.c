@@ -47,6 +47,10 @@ void lv_restorer_free(lv_restorer *r) {
   }
   while (r->threads) pthread_cond_wait(&r->cv, &r->mu);
   pthread_mutex_unlock(&r->mu);
+  /* Joined, not only done: a thread past END still runs its libraries'
+   * thread-exit cleanup (OpenSSL's, through libcurl), which must not race
+   * their atexit teardown when the caller exits right after this free. */
+  if (r->has_last) pthread_join(r->last, NULL);
   destroy(r);
 }
 
@@ -325,28 +329,36 @@ static void *job_main(void *arg) {
   lv__job_emit(j, &(lv_event){.type = LV_EV_END, .status = rc, .done = done,
                              .restricted = restricted});
   in_callback = NULL;
+  /* The thread before this one may have started this one from its END:
+   * it is past its callbacks by now (or waiting for this END, delivered). */
+  if (j->has_prev) pthread_join(j->prev, NULL);
   lv__job_free(j);
   pthread_mutex_lock(&r->mu);
   r->threads--;
   bool gone = r->free_pending && r->threads == 0;
   pthread_cond_broadcast(&r->cv);
   pthread_mutex_unlock(&r->mu);
-  if (gone) destroy(r);
+  if (gone) { /* freed from a callback: no one is left to join this thread */
+    pthread_detach(pthread_self());
+    destroy(r);
+  }
   return NULL;
 }
 
 lv_status lv__job_start(lv__job *j) {
   lv_restorer *r = j->r;
   pthread_t th;
-  pthread_attr_t at;
-  pthread_attr_init(&at);
-  pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
   pthread_mutex_lock(&r->mu);
   r->threads++;
-  int e = pthread_create(&th, &at, job_main, j);
+  j->prev = r->last;
+  j->has_prev = r->has_last;
+  int e = pthread_create(&th, NULL, job_main, j);
   if (e) r->threads--;
+  else {
+    r->last = th;
+    r->has_last = true;
+  }
   pthread_mutex_unlock(&r->mu);
-  pthread_attr_destroy(&at);
   if (e) {
     lv__job_free(j);
     unreserve(r);

@@ -27,6 +27,8 @@ struct lv_restorer {
   size_t nprops;
   lv_op op;           /* the accepted operation, until just before its END */
   unsigned threads;   /* operation threads still running (END not returned) */
+  pthread_t last;     /* the newest operation thread, joined by whoever comes */
+  bool has_last;      /* after it: the next operation's thread, or the free */
   bool free_pending;  /* lv_restorer_free called from a callback */
   bool closing;       /* lv_restorer_free was called: accept nothing more */
   atomic_int cancel;
@@ -45,6 +47,8 @@ typedef struct lv__job {
   struct lv__manifest *man; /* restore: the set's manifest */
   uint64_t part_max;
   int64_t last_progress_ms;
+  pthread_t prev;   /* the operation thread before this one, to join */
+  bool has_prev;
   lv_status (*run)(struct lv__job *j, uint64_t *done, uint64_t *restricted);
 } lv__job;
 

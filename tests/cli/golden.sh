@@ -10,6 +10,7 @@
 #   > line                    expected stdout line
 #   ! line                    expected stderr line
 #   ? N                       expected exit status (default 0)
+# Commands may call `flipbyte FILE OFFSET`, which inverts one byte.
 # Output is normalized before comparing: 32- and 16-hex ids, 44-char keys,
 # KIDs and ISO 8601 times become <ID32>, <ID16>, <KEY>, <KID>, <TIME>.
 # GOLDEN_UPDATE=1 rewrites the files from the actual output (review the diff!).
@@ -40,7 +41,13 @@ for t in "${files[@]}"; do
     export HOME="$wdir/home" XDG_DATA_HOME="" XDG_CONFIG_HOME=""
     licvault() { "$bin" "$@"; }
     licvaultd() { "$svc_bin" "$@"; }
-    export -f licvault licvaultd; export bin svc_bin
+    # flipbyte FILE OFFSET: inverts one byte, so it always changes (writing
+    # a fixed value leaves a byte that already had it as it was)
+    flipbyte() {
+      local b; b=$(od -An -tu1 -j"$2" -N1 "$1" | tr -d ' ')
+      printf "$(printf '\\%03o' $(( b ^ 255 )))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+    }
+    export -f licvault licvaultd flipbyte; export bin svc_bin
     cmd="" exp_out="" exp_err="" exp_rc=0 bad=0 n=0
     run_case() {
       [ -z "$cmd" ] && return

@@ -85,7 +85,9 @@ echo "ok: client killed mid-restore, retried: charged once; 4 computers fit, the
 # 4. a set altered on the stick: corrupt, store untouched
 as B; before=$(store_sum B)
 cp -a usb bad
-printf '\x00' | dd of=bad/LV010000.DAT bs=1 seek=5000 conv=notrunc status=none
+# inverted, not overwritten: a byte that already held the new value would not change
+b=$(od -An -tu1 -j5000 -N1 bad/LV010000.DAT | tr -d ' ')
+printf "$(printf '\\%03o' $(( b ^ 255 )))" | dd of=bad/LV010000.DAT bs=1 seek=5000 conv=notrunc status=none
 set +e; out=$("$bin" restore bad 2>&1); rc=$?; set -e
 [ $rc = 1 ] && grep -q LV_E_BACKUP_CORRUPT <<< "$out" || fail "altered set: exit $rc: $out"
 [ "$(store_sum B)" = "$before" ] || fail "altered set changed the store"

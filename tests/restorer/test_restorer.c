@@ -1,5 +1,6 @@
 /* test_restorer.c - the backup restorer object's thread contract: properties,
  * refusals without events, event order and threads, busy, cancel and free. */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -207,6 +208,18 @@ static evlog backup_ok(lv_restorer *r, uint32_t flags) {
   assert_no_violation(&l);
   assert_int_equal(l.end_status[0], LV_OK);
   return l;
+}
+
+/* Threads of this process now: after lv_restorer_free it must be back to
+ * what it was before the object was made (every operation thread joined). */
+static int task_count(void) {
+  DIR *d = opendir("/proc/self/task");
+  assert_non_null(d);
+  int n = 0;
+  for (struct dirent *e; (e = readdir(d));)
+    if (e->d_name[0] != '.') n++;
+  closedir(d);
+  return n;
 }
 
 /* ---- the shared big computer: BIG licenses, a small old set in "usb" ---- */
@@ -813,6 +826,7 @@ static void next_operation_from_end_callback_is_accepted(void **state) {
   fx_init(&f, "rst-chain", true);
   fx_issue(&f, "a.lic", 20, NULL, NULL, NULL);
   char *usb = fx_path(&f, "usb");
+  int threads_before = task_count();
   lv_restorer *r = new_restorer(&f, usb);
   rec_init(&c, r);
   c.hook = next_on_end;
@@ -840,6 +854,7 @@ static void next_operation_from_end_callback_is_accepted(void **state) {
   /* the second one's events are not on the thread that started it */
   assert_false(pthread_equal(l.op_thread[0], l.op_thread[1]));
   lv_restorer_free(r);
+  assert_int_equal(task_count(), threads_before); /* both threads joined, not just done */
   assert_int_equal(snap(&c).n, l.n);
   assert_int_equal(lv_backup_verify(usb, NULL, NULL, NULL), LV_OK);
   rec_destroy(&c);
@@ -904,6 +919,7 @@ static void cancel_when_idle_is_a_noop(void **state) {
   fx_init(&f, "rst-idle", true);
   fx_issue(&f, "a.lic", 20, NULL, NULL, NULL);
   char *usb = fx_path(&f, "usb");
+  int threads_before = task_count();
   lv_restorer *r = new_restorer(&f, usb);
   assert_int_equal(lv_restorer_cancel(NULL), LV_E_INVALID_ARG);
   assert_int_equal(lv_restorer_running(r), LV_OP_NONE);
@@ -918,6 +934,7 @@ static void cancel_when_idle_is_a_noop(void **state) {
   assert_int_equal(l.end_done[0], 20);
   assert_int_equal(lv_backup_verify(usb, NULL, NULL, NULL), LV_OK);
   lv_restorer_free(r);
+  assert_int_equal(task_count(), threads_before);
   free(usb);
   fx_free(&f);
 }

@@ -60,7 +60,7 @@ $ licvault import cut.lic
 $ licvault --json info | grep licenses
 >   "licenses": 5,
 # one changed byte in the third license (its LID): its signature fails
-+ cp three.lic flip.lic && printf '\xff' | dd of=flip.lic bs=1 seek=600 conv=notrunc status=none
++ cp three.lic flip.lic && flipbyte flip.lic 600
 $ licvault import flip.lic
 ! licvault: flip.lic: license 3 (KID <KID>): a license's signature does not verify: it was altered or forged (LV_E_BAD_SIGNATURE, 0x80090006)
 ! licvault: nothing was imported from that file

@@ -58,7 +58,7 @@ $ licvault backup usb2 --overwrite --part-size 65536 | head -n 2
 $ ls usb2 | wc -l
 > 4
 # damage: one byte, a truncated file, a missing file, an extra file
-+ cp -a usb2 bad1 && printf '\x00' | dd of=bad1/LV010001.DAT bs=1 seek=100 conv=notrunc status=none
++ cp -a usb2 bad1 && flipbyte bad1/LV010001.DAT 100
 $ licvault verify bad1
 > problem: LV010001.DAT: altered
 > The backup set in bad1 is NOT sound.
