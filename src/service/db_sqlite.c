@@ -10,6 +10,7 @@
  * loaded; when another process committed (PRAGMA data_version moved: a
  * second licvaultd on the same file) the rows after the last one seen are
  * applied; after any rollback it is loaded again from what is committed. */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -409,6 +410,7 @@ static void run_group(sq *s, job *g) {
 
 static void *writer(void *arg) {
   sq *s = arg;
+  pthread_setname_np(pthread_self(), "lv-db-writer"); /* for top and perf */
   pthread_mutex_lock(&s->mu);
   for (;;) {
     while (!s->head && !s->stop) pthread_cond_wait(&s->cv_work, &s->mu);
