@@ -15,8 +15,9 @@
  *   otherwise it ends with its own result. Cancelling when nothing runs is a
  *   no-op (LV_OK).
  * - lv_restorer_free while an operation runs cancels it and waits for its
- *   END to have been delivered; called from inside the callback it does not
- *   wait: the object is freed once the operation's thread is done.
+ *   END to have been delivered, and joins every thread the object started:
+ *   none is left when it returns. Called from inside the callback it does
+ *   not wait: the object is freed once the operation's thread is done.
  * Ownership: lv_restorer_create gives the caller an object to release with
  * lv_restorer_free. Strings in an event live until the callback returns. */
 #ifndef LICVAULT_RESTORER_H

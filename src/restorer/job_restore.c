@@ -337,12 +337,7 @@ static lv_status run(rjob *r) {
                         r->st->box_pk);
   if (rc < 0) return rc;
   emit(r, (lv_event){.type = LV_EV_CONNECTING});
-  /* onto a new computer (an empty store): the load's pages are written once
-   * (a rollback journal, not the WAL and a checkpoint), the store back in
-   * WAL at the end */
-  bool journal = false;
-  if (!dry) rc = lv__db_bulk_journal(r->st->db, &journal);
-  if (rc == LV_OK) rc = open_set(r, key);
+  rc = open_set(r, key);
   /* the set's issuers are trusted for what it brings, in the same
    * transaction as the licenses */
   if (rc == LV_OK && !dry && (rc = lv__db_begin(r->st->db)) == LV_OK)
@@ -362,7 +357,6 @@ static lv_status run(rjob *r) {
   }
   if (rc == LV_OK && !dry) rc = lv__db_commit(r->st->db);
   if (rc < 0 && !dry) lv__db_rollback(r->st->db); /* the store is as before */
-  lv__db_bulk_journal_end(r->st->db, journal);
   if (rc == LV_OK && r->limit_url[0])
     emit(r, (lv_event){.type = LV_EV_ERROR_WITHURL, .url = r->limit_url,
                        .status = LV_E_RESTORE_FRAUD});

@@ -46,14 +46,6 @@ lv_status lv__db_begin(sqlite3 *db); /* BEGIN IMMEDIATE */
  * row. While bulk, nothing may look a license up by lid or kid. bulk_end
  * removes the later rows of a license loaded twice (*dups of them). */
 lv_status lv__db_bulk_begin(sqlite3 *db, bool *bulk);
-/* Outside a transaction, before a load into an empty store that no other
- * connection has open: the store leaves WAL for a rollback journal
- * (*switched true), so the load's pages are written once, into the
- * database, instead of into the WAL and again by the checkpoint (a page
- * past the file's old end needs no journal). bulk_journal_end returns the
- * store to WAL; store_open does too, after a crash. */
-lv_status lv__db_bulk_journal(sqlite3 *db, bool *switched);
-void lv__db_bulk_journal_end(sqlite3 *db, bool switched);
 lv_status lv__db_bulk_end(sqlite3 *db, uint64_t *dups);
 lv_status lv__db_commit(sqlite3 *db);
 void lv__db_rollback(sqlite3 *db);

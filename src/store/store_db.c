@@ -58,11 +58,8 @@ lv_status lv__db_open(sqlite3 **out, const char *dir, bool create) {
   free(path);
   if (rc == LV_OK) {
     sqlite3_busy_timeout(db, 10000);
-    rc = lv__db_exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                         " PRAGMA secure_delete=ON;");
-    /* busy: another process is loading the store in rollback mode
-     * (lv__db_bulk_journal), and puts it back in WAL when done */
-    if (rc == LV_OK && (rc = lv__db_exec(db, "PRAGMA journal_mode=WAL")) == LV_E_BUSY) rc = LV_OK;
+    rc = lv__db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                         "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;");
   }
   if (rc < 0) {
     sqlite3_close(db);
@@ -122,26 +119,6 @@ lv_status lv__db_bulk_begin(sqlite3 *db, bool *bulk) {
   rc = lv__db_exec(db, "DROP INDEX licenses_lid; DROP INDEX licenses_kid;");
   if (rc == LV_OK) *bulk = true;
   return rc;
-}
-
-lv_status lv__db_bulk_journal(sqlite3 *db, bool *switched) {
-  *switched = false;
-  bool empty = false;
-  lv_status rc = one_bool(db, "SELECT NOT EXISTS (SELECT 1 FROM licenses)", &empty);
-  if (rc < 0 || !empty) return rc;
-  sqlite3_stmt *st;
-  int src = sqlite3_prepare_v2(db, "PRAGMA journal_mode=DELETE", -1, &st, NULL);
-  if (src != SQLITE_OK) return lv__sqlite_status(src);
-  /* SQLite answers with the mode in force: still "wal" when another
-   * connection has the store open (then the load goes through the WAL) */
-  if (sqlite3_step(st) == SQLITE_ROW)
-    *switched = !strcmp((const char *)sqlite3_column_text(st, 0), "delete");
-  sqlite3_finalize(st);
-  return LV_OK;
-}
-
-void lv__db_bulk_journal_end(sqlite3 *db, bool switched) {
-  if (switched) sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
 }
 
 lv_status lv__db_bulk_end(sqlite3 *db, uint64_t *dups) {

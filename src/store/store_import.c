@@ -223,8 +223,6 @@ lv_status lv_store_import(lv_store *s, const char *path, lv_import_result *res,
    * its duration keeps SQLite from spilling and re-reading them (a cap, not
    * a size that grows with the file) */
   if (rc == LV_OK) rc = lv__db_exec(s->db, "PRAGMA cache_size=-" IMPORT_CACHE_KB);
-  bool journal = false;
-  if (rc == LV_OK) rc = lv__db_bulk_journal(s->db, &journal);
   if (rc == LV_OK) rc = lv__db_begin(s->db);
   /* into an empty store: indexes built once at the end */
   if (rc == LV_OK) rc = lv__db_bulk_begin(s->db, &bulk);
@@ -245,7 +243,6 @@ lv_status lv_store_import(lv_store *s, const char *path, lv_import_result *res,
     lv__db_rollback(s->db);
     if (res) res->imported = res->present = 0;
   }
-  lv__db_bulk_journal_end(s->db, journal);
   lv__db_exec(s->db, "PRAGMA cache_size=-2000"); /* SQLite's default */
   lv__licfile_close(m.rd);
   lv__memzero(m.file_key, sizeof m.file_key);

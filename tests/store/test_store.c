@@ -251,76 +251,6 @@ static void bulk_import_into_empty_store(void **state) {
   rmfx(&f);
 }
 
-/* What a load into an empty store looked like from outside, batch by batch. */
-typedef struct load_watch {
-  fx *f;
-  long wal_max;     /* the largest store.db-wal seen */
-  int batches;
-  lv_status other_open; /* another process's open, during the load */
-} load_watch;
-
-static int watch_load(uint64_t done, void *ctx) {
-  load_watch *w = ctx;
-  (void)done;
-  char *wal = tu_path(w->f->store, "store.db-wal");
-  struct stat st;
-  if (stat(wal, &st) == 0 && st.st_size > w->wal_max) w->wal_max = (long)st.st_size;
-  free(wal);
-  if (w->batches++ == 1) { /* past the first batch: pages are being written */
-    lv_store *o = NULL;
-    w->other_open = lv_store_open(&o, w->f->store, w->f->machine);
-    lv_store_free(o);
-  }
-  return 0;
-}
-
-static bool journal_is_wal(lv_store *s) {
-  sqlite3_stmt *st;
-  bool wal = false;
-  assert_int_equal(sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
-  if (sqlite3_step(st) == SQLITE_ROW) wal = !strcmp((const char *)sqlite3_column_text(st, 0), "wal");
-  sqlite3_finalize(st);
-  return wal;
-}
-
-/* Into an empty store that nobody else has open, the load goes through a
- * rollback journal: its pages are written once, not into the WAL and again
- * by the checkpoint; others may still open the store meanwhile; it is in
- * WAL again after. With another connection open it stays in WAL. */
-static void bulk_load_bypasses_the_wal_when_alone(void **state) {
-  (void)state;
-  fx f;
-  lv_import_result res;
-  mkfx(&f, "bulkjournal");
-  char *many = issue(&f, "many.lic", 5000, NULL, NULL);
-  load_watch w = {.f = &f, .other_open = LV_E_INTERNAL};
-  assert_int_equal(lv_store_import(f.s, many, &res, watch_load, &w), LV_OK);
-  assert_int_equal(res.imported, 5000);
-  assert_true(w.batches >= 2);
-  assert_int_equal(w.wal_max, 0); /* 5,000 licenses, not a page of them in a WAL */
-  assert_int_equal(w.other_open, LV_OK);
-  assert_true(journal_is_wal(f.s));
-  assert_int_equal(count(f.s), 5000);
-  assert_int_equal(check_problems(f.s), 0);
-  rmfx(&f);
-
-  /* the same load while another connection has the store open */
-  mkfx(&f, "bulkshared");
-  free(many);
-  many = issue(&f, "many.lic", 5000, NULL, NULL);
-  lv_store *other = NULL;
-  assert_int_equal(lv_store_open(&other, f.store, f.machine), LV_OK);
-  assert_int_equal(count(other), 0);
-  w = (load_watch){.f = &f, .other_open = LV_E_INTERNAL};
-  assert_int_equal(lv_store_import(f.s, many, &res, watch_load, &w), LV_OK);
-  assert_true(w.wal_max > 0); /* it went through the WAL */
-  assert_int_equal(count(other), 5000);
-  assert_true(journal_is_wal(f.s));
-  lv_store_free(other);
-  free(many);
-  rmfx(&f);
-}
-
 /* A bad license far past the first batch: everything before it goes too. */
 static void import_is_all_or_nothing_across_batches(void **state) {
   (void)state;
@@ -576,7 +506,6 @@ int main(void) {
       cmocka_unit_test(import_list_use_roundtrip),
       cmocka_unit_test(import_is_all_or_nothing_across_batches),
       cmocka_unit_test(bulk_import_into_empty_store),
-      cmocka_unit_test(bulk_load_bypasses_the_wal_when_alone),
       cmocka_unit_test(import_cancel_changes_nothing),
       cmocka_unit_test(import_survives_every_allocation_failure),
       cmocka_unit_test(rollback_deletes_or_disables),
