@@ -45,6 +45,7 @@ for t in "${files[@]}"; do
     # a fixed value leaves a byte that already had it as it was)
     flipbyte() {
       local b; b=$(od -An -tu1 -j"$2" -N1 "$1" | tr -d ' ')
+      [ -n "$b" ] || { echo "flipbyte: no byte $2 in $1" >&2; return 1; }
       printf "$(printf '\\%03o' $(( b ^ 255 )))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
     }
     export -f licvault licvaultd flipbyte; export bin svc_bin
