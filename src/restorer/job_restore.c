@@ -17,6 +17,7 @@
 #include "store/store.h"
 
 #define BATCH LV__ITEMS_MAX
+#define RESTORE_CACHE_KB "32768"
 
 typedef struct slot {
   uint8_t rec[LV__LIC_MAX];
@@ -345,6 +346,11 @@ static lv_status run(rjob *r) {
       rc = lv__store_trust_raw(r->st, r->m->issuers[i].id, r->m->issuers[i].pk);
   /* onto a new computer (an empty store): indexes built once at the end */
   if (rc == LV_OK && !dry) rc = lv__db_bulk_begin(r->st->db, &r->bulk);
+  /* onto a store with licenses: every license is looked up and inserted in
+   * two indexes at random places; with SQLite's default 2 MiB of cache
+   * nearly every one misses and a page is spilled for it. A cap, within
+   * the restore's memory budget (docs/performance.md) */
+  if (rc == LV_OK && !dry && !r->bulk) rc = lv__db_exec(r->st->db, "PRAGMA cache_size=-" RESTORE_CACHE_KB);
   if (rc == LV_OK) rc = stream(r, key);
   lv__memzero(key, sizeof key);
   emit(r, (lv_event){.type = LV_EV_DISCONNECTING});
@@ -357,6 +363,7 @@ static lv_status run(rjob *r) {
   }
   if (rc == LV_OK && !dry) rc = lv__db_commit(r->st->db);
   if (rc < 0 && !dry) lv__db_rollback(r->st->db); /* the store is as before */
+  if (!dry && !r->bulk) lv__db_exec(r->st->db, "PRAGMA cache_size=-2000"); /* SQLite's default */
   if (rc == LV_OK && r->limit_url[0])
     emit(r, (lv_event){.type = LV_EV_ERROR_WITHURL, .url = r->limit_url,
                        .status = LV_E_RESTORE_FRAUD});

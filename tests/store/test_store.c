@@ -251,6 +251,44 @@ static void bulk_import_into_empty_store(void **state) {
   rmfx(&f);
 }
 
+static int page_size(lv_store *s) {
+  sqlite3_stmt *st;
+  assert_int_equal(sqlite3_prepare_v2(s->db, "PRAGMA page_size", -1, &st, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  int v = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  return v;
+}
+
+/* A new store gets 64 KiB pages; a store made before (4 KiB pages) keeps
+ * its own and loads, lists and checks as before. */
+static void page_size_new_large_old_kept(void **state) {
+  (void)state;
+  fx f;
+  lv_import_result res;
+  mkfx(&f, "pages");
+  assert_int_equal(page_size(f.s), 65536);
+  char *lic = issue(&f, "some.lic", 300, NULL, NULL);
+  /* the store as an older licvault made it */
+  assert_int_equal(sqlite3_exec(f.s->db,
+                                "PRAGMA journal_mode=DELETE; PRAGMA page_size=4096; VACUUM;"
+                                " PRAGMA journal_mode=WAL;",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  lv_store_free(f.s);
+  assert_int_equal(lv_store_open(&f.s, f.store, f.machine), LV_OK);
+  assert_int_equal(page_size(f.s), 4096);
+  assert_int_equal(lv_store_import(f.s, lic, &res, NULL, NULL), LV_OK);
+  assert_int_equal(res.imported, 300);
+  lv_store_free(f.s);
+  assert_int_equal(lv_store_open(&f.s, f.store, f.machine), LV_OK);
+  assert_int_equal(page_size(f.s), 4096);
+  assert_int_equal(count(f.s), 300);
+  assert_int_equal(check_problems(f.s), 0);
+  free(lic);
+  rmfx(&f);
+}
+
 /* A bad license far past the first batch: everything before it goes too. */
 static void import_is_all_or_nothing_across_batches(void **state) {
   (void)state;
@@ -506,6 +544,7 @@ int main(void) {
       cmocka_unit_test(import_list_use_roundtrip),
       cmocka_unit_test(import_is_all_or_nothing_across_batches),
       cmocka_unit_test(bulk_import_into_empty_store),
+      cmocka_unit_test(page_size_new_large_old_kept),
       cmocka_unit_test(import_cancel_changes_nothing),
       cmocka_unit_test(import_survives_every_allocation_failure),
       cmocka_unit_test(rollback_deletes_or_disables),
