@@ -46,7 +46,7 @@ check-sanitize: build-asan
 CRASH_RUNS ?= 200
 check-faults: build build-asan
 	@cd $(BUILD)-asan && LV_TORTURE=full $(ASAN_ENV) ctest --output-on-failure \
-	  -R '^(faults/test_torture|service/test_service|backup/test_backup|core/test_file)$$'
+	  -R '^(faults/test_torture|service/test_service_faults|backup/test_backup|core/test_file)$$'
 	@bash tests/faults/crash_campaign.sh $(BUILD) $(BUILD)/test-tmp/crash-full \
 	  $(BUILD)/tests/faults_invcheck $(CRASH_RUNS)
 	@bash tests/backup/crash_kill.sh $(BUILD) $(BUILD)/test-tmp/crash-kill-full $(CRASH_RUNS)

@@ -6,8 +6,8 @@
  * plays never go down or jump, the backup folder holds the old set, the new
  * one or none, the service never exceeds its limit; and a clean retry
  * succeeds (nothing is wedged). The service's own grant path is tortured in
- * tests/service/test_service.c. make test runs a spread of failure points;
- * make check-faults (LV_TORTURE=full) runs every one. */
+ * tests/service/test_service_faults.c. make test runs a spread of failure
+ * points; make check-faults (LV_TORTURE=full) runs every one. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
