@@ -2,8 +2,11 @@
  * set through a licvaultd on loopback, beside its floor measured in the
  * same run: N Ed25519 verifications spread over every core. Each phase runs
  * in its own process, so its peak memory is its own; the service is a
- * separate process too. Usage: bench_restore [N] [SCRATCH_DIR]; with
- * LV_BENCH_ROWS, also its rows for bench/run.sh's table (bench_rows.h). */
+ * separate process too. The same set is then restored onto a third
+ * computer that already holds N/4 licenses of its own: the path that looks
+ * every license up and inserts it into live indexes (no bulk load).
+ * Usage: bench_restore [N] [SCRATCH_DIR]; with LV_BENCH_ROWS, also its rows
+ * for bench/run.sh's table (bench_rows.h). */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
@@ -26,8 +29,8 @@
 #define GOAL_RSS_MIB 64
 
 static unsigned long long n_lic = 1000000;
-static char dir[4096], path[8][4300], url[128];
-enum { STORE_A, MACH_A, STORE_B, MACH_B, SVC, ISS, USB, LIC };
+static char dir[4096], path[11][4300], url[128];
+enum { STORE_A, MACH_A, STORE_B, MACH_B, SVC, ISS, USB, LIC, STORE_C, MACH_C, LIC_C };
 
 static double now(void) {
   struct timespec t;
@@ -110,6 +113,32 @@ static int phase_setup(void) {
   return 0;
 }
 
+/* Computer C, with N/4 licenses of its own (at least one), imported. */
+static int phase_setup_full(void) {
+  lv_store *s;
+  lv_issuer *iss;
+  lv_licfile_writer *w;
+  lv_rights r;
+  char pub[4400], key[4400], id[4400], spub[4400];
+  snprintf(pub, sizeof pub, "%s/issuer.pub", path[ISS]);
+  snprintf(key, sizeof key, "%s/issuer.key", path[ISS]);
+  snprintf(id, sizeof id, "%s/c.id", dir);
+  snprintf(spub, sizeof spub, "%s/service.pub", path[SVC]);
+  const char *trust[1] = {pub};
+  lv_init_opts o = {url, spub, trust, 1};
+  if (lv_store_create(&s, path[STORE_C], path[MACH_C], &o) || lv_store_export_identity(s, id))
+    return 1;
+  lv_rights_init(&r);
+  r.flags |= LV_RIGHT_BACKUP_RESTORE;
+  if (lv_issuer_open(&iss, key) || lv_licfile_create(&w, iss, id, path[LIC_C])) return 1;
+  for (unsigned long long i = 0; i < n_lic / 4 + 1; i++)
+    if (lv_licfile_add(w, NULL, "Benchmark title", &r, NULL)) return 1;
+  if (lv_licfile_commit(w) || lv_store_import(s, path[LIC_C], NULL, NULL, NULL)) return 1;
+  lv_issuer_free(iss);
+  lv_store_free(s);
+  return 0;
+}
+
 typedef struct waiter {
   pthread_mutex_t mu;
   pthread_cond_t cv;
@@ -129,12 +158,13 @@ static void on_event(const lv_event *ev, void *ctx) {
   pthread_mutex_unlock(&w->mu);
 }
 
+/* restore: 0 backs A up, 1 restores onto B (new), 2 onto C (has licenses). */
 static int operation(int restore) {
   lv_restorer *r;
   waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, LV_OK, 0};
   if (lv_restorer_create(&r)) return 1;
-  lv_restorer_set_prop(r, LV_PROP_STORE_PATH, path[restore ? STORE_B : STORE_A]);
-  lv_restorer_set_prop(r, LV_PROP_MACHINE_PATH, path[restore ? MACH_B : MACH_A]);
+  lv_restorer_set_prop(r, LV_PROP_STORE_PATH, path[restore == 2 ? STORE_C : restore ? STORE_B : STORE_A]);
+  lv_restorer_set_prop(r, LV_PROP_MACHINE_PATH, path[restore == 2 ? MACH_C : restore ? MACH_B : MACH_A]);
   lv_restorer_set_prop(r, restore ? LV_PROP_RESTORE_PATH : LV_PROP_BACKUP_PATH, path[USB]);
   lv_status rc = restore ? lv_restorer_restore(r, LV_RESTORE_INDIVIDUALIZE, on_event, &w)
                          : lv_restorer_backup(r, 0, on_event, &w);
@@ -155,6 +185,7 @@ static int operation(int restore) {
 }
 static int phase_backup(void) { return operation(0); }
 static int phase_restore(void) { return operation(1); }
+static int phase_restore_full(void) { return operation(2); }
 
 static uint8_t vmsg[281], vsig[64], vpk[32];
 static void verify_one(void *ctx, size_t i) {
@@ -179,7 +210,7 @@ static bench_row rrow(const char *op, result r) {
                          "licenses/s", (double)r.maxrss_kb / 1024.0);
 }
 
-static void emit_rows(result fl, result rs, result bk) {
+static void emit_rows(result fl, result rs, result rf, result bk) {
   bench_row b = rrow("restore floor: Ed25519 verify, all cores", fl);
   bench_row_emit(&b);
   b = rrow("restore via licvaultd onto a new computer", rs);
@@ -190,6 +221,12 @@ static void emit_rows(result fl, result rs, result bk) {
   b.goal = "<= 1.25x, peak < 64 MiB";
   b.met = b.ratio <= GOAL_RATIO && b.peak_mib < GOAL_RSS_MIB;
   bench_row_emit(&b);
+  b = rrow("restore onto a computer with N/4 licenses", rf);
+  b.base = "restore floor";
+  b.base_value = fl.secs;
+  b.base_unit = "s";
+  b.ratio = rf.secs / fl.secs;
+  bench_row_emit(&b);
   b = rrow("backup of the set to restore (reference)", bk);
   bench_row_emit(&b);
 }
@@ -198,9 +235,9 @@ int main(int argc, char **argv) {
   if (argc > 1) n_lic = strtoull(argv[1], NULL, 10);
   snprintf(dir, sizeof dir, "%s/lvrestore.XXXXXX", argc > 2 ? argv[2] : "/tmp");
   if (!n_lic || !mkdtemp(dir)) return 2;
-  static const char *const names[8] = {"a-store", "a.key", "b-store", "b.key",
-                                       "svc", "iss", "usb", "all.lic"};
-  for (int i = 0; i < 8; i++) snprintf(path[i], sizeof path[i], "%s/%s", dir, names[i]);
+  static const char *const names[11] = {"a-store", "a.key", "b-store", "b.key", "svc", "iss",
+                                        "usb",     "all.lic", "c-store", "c.key", "c.lic"};
+  for (int i = 0; i < 11; i++) snprintf(path[i], sizeof path[i], "%s/%s", dir, names[i]);
   lv__keyfile k;
   if (lv__keyfile_generate(&k, LV__KEY_SERVICE) || lv__keyfile_save_pair(&k, path[SVC], "service"))
     return 1;
@@ -214,6 +251,8 @@ int main(int argc, char **argv) {
   result bk = run(phase_backup);
   result fl = run(phase_floor);
   result rs = run(phase_restore);
+  run(phase_setup_full);
+  result rf = run(phase_restore_full);
   kill(svc, SIGTERM);
   waitpid(svc, NULL, 0);
   printf("| %-36s | %9s | %9s | %11s | %9s | %6s |\n", "operation", "licenses", "time", "rate",
@@ -225,13 +264,16 @@ int main(int argc, char **argv) {
   printf("| %-36s | %9llu | %7.2f s | %9.0f/s | %5.1f MiB | %5.2fx |\n",
          "restore via licvaultd (new computer)", n_lic, rs.secs, (double)n_lic / rs.secs,
          (double)rs.maxrss_kb / 1024, rs.secs / fl.secs);
+  printf("| %-36s | %9llu | %7.2f s | %9.0f/s | %5.1f MiB | %5.2fx |\n",
+         "restore onto a computer with N/4", n_lic, rf.secs, (double)n_lic / rf.secs,
+         (double)rf.maxrss_kb / 1024, rf.secs / fl.secs);
   printf("| %-36s | %9llu | %7.2f s | %9.0f/s | %5.1f MiB | %6s |\n", "(backup, for reference)",
          n_lic, bk.secs, (double)n_lic / bk.secs, (double)bk.maxrss_kb / 1024, "-");
   printf("cores: %u; the service ran on the same machine; scratch %s (removed)\n",
          lv__par_threads(), dir);
   printf("goal (within %.2fx of the floor, peak < %d MiB): %s\n", GOAL_RATIO, GOAL_RSS_MIB,
          rs.secs / fl.secs <= GOAL_RATIO && rs.maxrss_kb < GOAL_RSS_MIB * 1024 ? "met" : "not met");
-  emit_rows(fl, rs, bk);
+  emit_rows(fl, rs, rf, bk);
   char cmd[4200];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   return system(cmd) != 0;

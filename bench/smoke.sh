@@ -37,6 +37,7 @@ expect=(
   "licvault backup (restorer API, fsync'd)=2"
   "restore floor: Ed25519 verify, all cores=1"
   "restore via licvaultd onto a new computer=1"
+  "restore onto a computer with N/4 licenses=1"
   "backup of the set to restore (reference)=1"
   "service baseline: bare MHD, verify + sign=1"
   "licvaultd /v1/restore, SQLite (fsync'd)=1"
