@@ -87,7 +87,10 @@ static pid_t service(void) {
 }
 
 /* ---- phases ---- */
-static int phase_setup(void) {
+
+/* A computer (store st, binding mach) that trusts the issuer and pins the
+ * service, holding n licenses issued to it (written to lic), imported. */
+static int computer(int st, int mach, int lic, const char *id_name, unsigned long long n) {
   lv_store *s;
   lv_issuer *iss;
   lv_licfile_writer *w;
@@ -95,49 +98,29 @@ static int phase_setup(void) {
   char pub[4400], key[4400], id[4400], spub[4400];
   snprintf(pub, sizeof pub, "%s/issuer.pub", path[ISS]);
   snprintf(key, sizeof key, "%s/issuer.key", path[ISS]);
-  snprintf(id, sizeof id, "%s/a.id", dir);
+  snprintf(id, sizeof id, "%s/%s", dir, id_name);
   snprintf(spub, sizeof spub, "%s/service.pub", path[SVC]);
   const char *trust[1] = {pub};
   lv_init_opts o = {url, spub, trust, 1};
-  if (lv_issuer_keygen(path[ISS], NULL) || lv_store_create(&s, path[STORE_A], path[MACH_A], &o) ||
-      lv_store_export_identity(s, id))
-    return 1;
+  if (lv_store_create(&s, path[st], path[mach], &o) || lv_store_export_identity(s, id)) return 1;
   lv_rights_init(&r);
   r.flags |= LV_RIGHT_BACKUP_RESTORE;
-  if (lv_issuer_open(&iss, key) || lv_licfile_create(&w, iss, id, path[LIC])) return 1;
-  for (unsigned long long i = 0; i < n_lic; i++)
+  if (lv_issuer_open(&iss, key) || lv_licfile_create(&w, iss, id, path[lic])) return 1;
+  for (unsigned long long i = 0; i < n; i++)
     if (lv_licfile_add(w, NULL, "Benchmark title", &r, NULL)) return 1;
-  if (lv_licfile_commit(w) || lv_store_import(s, path[LIC], NULL, NULL, NULL)) return 1;
+  if (lv_licfile_commit(w) || lv_store_import(s, path[lic], NULL, NULL, NULL)) return 1;
   lv_issuer_free(iss);
   lv_store_free(s);
   return 0;
 }
 
-/* Computer C, with N/4 licenses of its own (at least one), imported. */
-static int phase_setup_full(void) {
-  lv_store *s;
-  lv_issuer *iss;
-  lv_licfile_writer *w;
-  lv_rights r;
-  char pub[4400], key[4400], id[4400], spub[4400];
-  snprintf(pub, sizeof pub, "%s/issuer.pub", path[ISS]);
-  snprintf(key, sizeof key, "%s/issuer.key", path[ISS]);
-  snprintf(id, sizeof id, "%s/c.id", dir);
-  snprintf(spub, sizeof spub, "%s/service.pub", path[SVC]);
-  const char *trust[1] = {pub};
-  lv_init_opts o = {url, spub, trust, 1};
-  if (lv_store_create(&s, path[STORE_C], path[MACH_C], &o) || lv_store_export_identity(s, id))
-    return 1;
-  lv_rights_init(&r);
-  r.flags |= LV_RIGHT_BACKUP_RESTORE;
-  if (lv_issuer_open(&iss, key) || lv_licfile_create(&w, iss, id, path[LIC_C])) return 1;
-  for (unsigned long long i = 0; i < n_lic / 4 + 1; i++)
-    if (lv_licfile_add(w, NULL, "Benchmark title", &r, NULL)) return 1;
-  if (lv_licfile_commit(w) || lv_store_import(s, path[LIC_C], NULL, NULL, NULL)) return 1;
-  lv_issuer_free(iss);
-  lv_store_free(s);
-  return 0;
+/* The issuer, and computer A with the N licenses to back up. */
+static int phase_setup(void) {
+  return lv_issuer_keygen(path[ISS], NULL) || computer(STORE_A, MACH_A, LIC, "a.id", n_lic);
 }
+
+/* Computer C, with N/4 licenses of its own (at least one). */
+static int phase_setup_full(void) { return computer(STORE_C, MACH_C, LIC_C, "c.id", n_lic / 4 + 1); }
 
 typedef struct waiter {
   pthread_mutex_t mu;
