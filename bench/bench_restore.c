@@ -146,8 +146,9 @@ static int operation(int restore) {
   lv_restorer *r;
   waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, LV_OK, 0};
   if (lv_restorer_create(&r)) return 1;
-  lv_restorer_set_prop(r, LV_PROP_STORE_PATH, path[restore == 2 ? STORE_C : restore ? STORE_B : STORE_A]);
-  lv_restorer_set_prop(r, LV_PROP_MACHINE_PATH, path[restore == 2 ? MACH_C : restore ? MACH_B : MACH_A]);
+  static const int store[3] = {STORE_A, STORE_B, STORE_C}, mach[3] = {MACH_A, MACH_B, MACH_C};
+  lv_restorer_set_prop(r, LV_PROP_STORE_PATH, path[store[restore]]);
+  lv_restorer_set_prop(r, LV_PROP_MACHINE_PATH, path[mach[restore]]);
   lv_restorer_set_prop(r, restore ? LV_PROP_RESTORE_PATH : LV_PROP_BACKUP_PATH, path[USB]);
   lv_status rc = restore ? lv_restorer_restore(r, LV_RESTORE_INDIVIDUALIZE, on_event, &w)
                          : lv_restorer_backup(r, 0, on_event, &w);

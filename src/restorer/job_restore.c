@@ -17,7 +17,7 @@
 #include "store/store.h"
 
 #define BATCH LV__ITEMS_MAX
-#define RESTORE_CACHE_KB "32768"
+#define RESTORE_CACHE_KIB 32768
 
 typedef struct slot {
   uint8_t rec[LV__LIC_MAX];
@@ -350,7 +350,7 @@ static lv_status run(rjob *r) {
    * two indexes at random places; with SQLite's default 2 MiB of cache
    * nearly every one misses and a page is spilled for it. A cap, within
    * the restore's memory budget (docs/performance.md) */
-  if (rc == LV_OK && !dry && !r->bulk) rc = lv__db_exec(r->st->db, "PRAGMA cache_size=-" RESTORE_CACHE_KB);
+  if (rc == LV_OK && !dry && !r->bulk) rc = lv__db_cache_kib(r->st->db, RESTORE_CACHE_KIB);
   if (rc == LV_OK) rc = stream(r, key);
   lv__memzero(key, sizeof key);
   emit(r, (lv_event){.type = LV_EV_DISCONNECTING});
@@ -363,7 +363,7 @@ static lv_status run(rjob *r) {
   }
   if (rc == LV_OK && !dry) rc = lv__db_commit(r->st->db);
   if (rc < 0 && !dry) lv__db_rollback(r->st->db); /* the store is as before */
-  if (!dry && !r->bulk) lv__db_exec(r->st->db, "PRAGMA cache_size=-2000"); /* SQLite's default */
+  if (!dry && !r->bulk) lv__db_cache_kib(r->st->db, LV__DB_CACHE_DEFAULT_KIB);
   if (rc == LV_OK && r->limit_url[0])
     emit(r, (lv_event){.type = LV_EV_ERROR_WITHURL, .url = r->limit_url,
                        .status = LV_E_RESTORE_FRAUD});

@@ -49,6 +49,11 @@ lv_status lv__db_bulk_begin(sqlite3 *db, bool *bulk);
 lv_status lv__db_bulk_end(sqlite3 *db, uint64_t *dups);
 lv_status lv__db_commit(sqlite3 *db);
 void lv__db_rollback(sqlite3 *db);
+/* SQLite's page cache for this connection, in KiB: a long load raises it
+ * for its duration (a cap, not a size that grows with the input), then
+ * puts back LV__DB_CACHE_DEFAULT_KIB. */
+#define LV__DB_CACHE_DEFAULT_KIB 2000 /* SQLite's own default */
+lv_status lv__db_cache_kib(sqlite3 *db, unsigned kib);
 lv_status lv__meta_put(sqlite3 *db, const char *k, const void *v, size_t n);
 lv_status lv__meta_put_int(sqlite3 *db, const char *k, int64_t v);
 /* Copies exactly n bytes of meta k into v (LV_E_STORE_CORRUPT otherwise);

@@ -2,6 +2,7 @@
  * pragmas and file modes, the schema, transactions, and the meta table. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -155,6 +156,12 @@ lv_status lv__bind_kid(sqlite3_stmt *st, int idx, const char *kid) {
   uint8_t k[16];
   if (!kid || lv__b64_decode(k, sizeof k, kid, strlen(kid)) < 0) return LV_E_INVALID_ARG;
   return lv__sqlite_status(sqlite3_bind_blob(st, idx, k, sizeof k, SQLITE_TRANSIENT));
+}
+
+lv_status lv__db_cache_kib(sqlite3 *db, unsigned kib) {
+  char sql[48];
+  snprintf(sql, sizeof sql, "PRAGMA cache_size=-%u", kib);
+  return lv__db_exec(db, sql);
 }
 
 lv_status lv__db_begin(sqlite3 *db) { return lv__db_exec(db, "BEGIN IMMEDIATE"); }

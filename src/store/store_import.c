@@ -14,8 +14,8 @@
 
 #define BATCH 2048
 #define MAX_ISSUERS 8
-#ifndef IMPORT_CACHE_KB
-#define IMPORT_CACHE_KB "65536"
+#ifndef IMPORT_CACHE_KIB
+#define IMPORT_CACHE_KIB 65536
 #endif /* cache of trusted issuers seen in this file */
 
 typedef struct slot {
@@ -222,7 +222,7 @@ lv_status lv_store_import(lv_store *s, const char *path, lv_import_result *res,
   /* a large import touches index pages at random: a bigger page cache for
    * its duration keeps SQLite from spilling and re-reading them (a cap, not
    * a size that grows with the file) */
-  if (rc == LV_OK) rc = lv__db_exec(s->db, "PRAGMA cache_size=-" IMPORT_CACHE_KB);
+  if (rc == LV_OK) rc = lv__db_cache_kib(s->db, IMPORT_CACHE_KIB);
   if (rc == LV_OK) rc = lv__db_begin(s->db);
   /* into an empty store: indexes built once at the end */
   if (rc == LV_OK) rc = lv__db_bulk_begin(s->db, &bulk);
@@ -243,7 +243,7 @@ lv_status lv_store_import(lv_store *s, const char *path, lv_import_result *res,
     lv__db_rollback(s->db);
     if (res) res->imported = res->present = 0;
   }
-  lv__db_exec(s->db, "PRAGMA cache_size=-2000"); /* SQLite's default */
+  lv__db_cache_kib(s->db, LV__DB_CACHE_DEFAULT_KIB);
   lv__licfile_close(m.rd);
   lv__memzero(m.file_key, sizeof m.file_key);
   for (int i = 0; i < 3; i++) {
