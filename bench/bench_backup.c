@@ -351,8 +351,12 @@ int main(int argc, char **argv) {
          mib(db_b), db_b ? (double)set_b / (double)db_b : 0.0, mib(copy_b));
   if (restic) printf("; restic repo %.1f MiB", mib(size_of(repo)));
   printf("\n");
-  printf("set-up (not timed): issue %.1f s, import %.1f s (%.1f MiB); scratch: %s (removed)\n",
+  printf("set-up (not timed): issue %.1f s, import %.1f s (%.1f MiB); scratch: %s\n",
          su_issue.secs, su_import.secs, (double)su_import.maxrss_kb / 1024.0, dir);
   emit_rows(lv, sq, restic ? &rs : NULL);
+  if (getenv("LV_BENCH_KEEP")) { /* for profiling the same store again */
+    fprintf(stderr, "kept: %s\n", dir);
+    return 0;
+  }
   return nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0;
 }

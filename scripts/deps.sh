@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
-      libsodium-dev libsqlite3-dev libcmocka-dev libjansson-dev
+      libsodium-dev libssl-dev libsqlite3-dev libcmocka-dev libjansson-dev
       libcurl4-openssl-dev libmicrohttpd-dev libpq-dev postgresql gettext sqlite3 restic curl)
 
 missing=()

@@ -17,7 +17,10 @@
 #include "licvault/backup.h"
 #include "licvault/store.h"
 
-#define LV__SET_VERSION 1
+/* The version written; a reader takes every version from 1 up to it. They
+ * differ only in the parts' hash: BLAKE2b-256 (1), SHA-256 (2). */
+#define LV__SET_VERSION 2
+#define LV__SET_VERSION_MIN 1
 #define LV__MAN_NAME "LVBACKUP.MAN"
 #define LV__MAN_MAX (8u << 20)     /* bytes */
 #define LV__MAN_MAX_ISSUERS 256
@@ -39,6 +42,7 @@ typedef struct lv__issuer_pk {
 } lv__issuer_pk;
 
 typedef struct lv__manifest {
+  uint32_t version;    /* LV__SET_VERSION_MIN..LV__SET_VERSION */
   uint32_t generation; /* 1..255, names the parts */
   int64_t created;
   uint8_t machine_id[LV__MACHINE_ID];
@@ -67,6 +71,9 @@ lv_status lv__manifest_format(lv__buf *out, lv__manifest *m, const uint8_t sign_
 /* Reads dir/LVBACKUP.MAN: LV_E_NO_FILE when there is none. */
 lv_status lv__manifest_load(lv__manifest *out, const char *dir);
 
+/* The parts' hash in a set of this format version (one that parses). */
+lv__digest_alg lv__set_digest_alg(uint32_t version);
+
 /* Name of part i of generation gen ("LV07000A.DAT"). */
 void lv__part_name(char out[13], uint32_t gen, uint32_t i);
 /* Size in bytes of the whole ciphertext stream for n licenses. */
@@ -90,8 +97,19 @@ typedef struct lv__set_writer lv__set_writer;
 lv_status lv__set_writer_open(lv__set_writer **out, const char *dir, uint32_t gen,
                               uint64_t part_max, const uint8_t key[LV__KEY],
                               uint8_t header[LV__SSTREAM_HEADER]);
-/* Appends n entries of LV__ENTRY bytes each. */
-lv_status lv__set_writer_add(lv__set_writer *w, const uint8_t *entries, size_t n);
+/* The writer hands its caller the buffers the entries are built in, so that
+ * they are never copied: lv__set_writer_take gives room for
+ * LV__SET_GROUP_ENTRIES entries (LV__ENTRY bytes each); lv__set_writer_put
+ * hands it back, filled with n entries, to be encrypted and written.
+ * Buffers are put in the order they were taken, at most LV__SET_HELD taken
+ * and not yet put; every group is full (n = LV__SET_GROUP_ENTRIES) except a
+ * last one, after which only finish is allowed. On an error, put still
+ * takes the buffer back. */
+#define LV__SET_GROUP_MSGS 16
+#define LV__SET_GROUP_ENTRIES (LV__SET_GROUP_MSGS * LV__ENTRIES_PER_MSG)
+#define LV__SET_HELD 3
+uint8_t *lv__set_writer_take(lv__set_writer *w);
+lv_status lv__set_writer_put(lv__set_writer *w, uint8_t *group, size_t n);
 /* Ends the stream and makes every part durable; hands over the part list
  * (*parts: free()). Frees w. */
 lv_status lv__set_writer_finish(lv__set_writer *w, lv__part **parts, uint32_t *nparts);

@@ -20,6 +20,10 @@ void lv__manifest_free(lv__manifest *m) {
   m->parts = NULL;
 }
 
+lv__digest_alg lv__set_digest_alg(uint32_t version) {
+  return version == 1 ? LV__DIGEST_BLAKE2B : LV__DIGEST_SHA256;
+}
+
 void lv__part_name(char out[13], uint32_t gen, uint32_t i) {
   static const char hx[] = "0123456789ABCDEF";
   memcpy(out, "LV", 2);
@@ -64,7 +68,7 @@ static lv_status line_u64(lv__buf *b, const char *name, uint64_t v) {
 
 lv_status lv__manifest_format(lv__buf *b, lv__manifest *m, const uint8_t sign_sk[LV__SIGN_SK]) {
   char t[LV__TIME_STRLEN], v[256];
-  lv_status rc = lv__buf_put(b, "licvault-backup 1\n", 18);
+  lv_status rc = line_u64(b, "licvault-backup", m->version);
   if (rc == LV_OK) rc = line_u64(b, "generation", m->generation);
   lv__time_format(t, m->created);
   if (rc == LV_OK) rc = line(b, "created", t);
@@ -187,7 +191,8 @@ static lv_status parse_body(lv__manifest *m, cursor *c) {
   if ((size_t)(c->end - c->p) < sizeof head || memcmp(c->p, head, sizeof head - 1))
     return LV_E_BACKUP_CORRUPT;
   if (!u64v(c, "licvault-backup", 1000, &x)) return LV_E_BACKUP_CORRUPT;
-  if (x != LV__SET_VERSION) return LV_E_LICENSE_VERSION;
+  if (x < LV__SET_VERSION_MIN || x > LV__SET_VERSION) return LV_E_LICENSE_VERSION;
+  m->version = (uint32_t)x;
   if (!u64v(c, "generation", 255, &x) || !x) return LV_E_BACKUP_CORRUPT;
   m->generation = (uint32_t)x;
   if (!next(c, "created") || c->vlen >= sizeof ts) return LV_E_BACKUP_CORRUPT;

@@ -20,7 +20,8 @@
 #include "core/timeutil.h"
 #include "store/store.h"
 
-#define BATCH 2048
+/* A batch is one of the writer's groups: its entries are built in place. */
+#define BATCH LV__SET_GROUP_ENTRIES
 
 typedef struct slot {
   uint8_t rec[LV__LIC_MAX];
@@ -35,7 +36,7 @@ typedef struct slot {
 
 typedef struct batch {
   slot *s;
-  uint8_t *entries; /* BATCH * LV__ENTRY */
+  uint8_t *entries; /* the writer's (lv__set_writer_take), until put; else NULL */
   size_t n;
 } batch;
 
@@ -83,10 +84,12 @@ static lv_status note_issuer(job *j, const uint8_t id[LV__KEYID]) {
   return LV_OK;
 }
 
-/* Reads the next rows into b; restricted licenses are reported, not kept. */
-static lv_status fill(job *j, batch *b) {
+/* Reads the next rows into b (a full batch unless the rows end);
+ * restricted licenses are reported, not kept. */
+static lv_status fill(job *j, lv__set_writer *w, batch *b) {
   lv__license l;
   b->n = 0;
+  b->entries = lv__set_writer_take(w);
   while (b->n < BATCH && !j->rows_done) {
     int src = sqlite3_step(j->rows);
     if (src == SQLITE_DONE) {
@@ -120,27 +123,31 @@ static lv_status fill(job *j, batch *b) {
   return LV_OK;
 }
 
+/* Hands a batch's entries to the writer (a batch never filled: nothing). */
 static lv_status drain(job *j, lv__set_writer *w, batch *b) {
-  for (size_t i = 0; i < b->n; i++)
-    if (b->s[i].rc < 0) return LV_E_STORE_CORRUPT; /* a content key did not open */
-  lv_status rc = lv__set_writer_add(w, b->entries, b->n);
+  if (!b->entries) return LV_OK;
+  lv_status rc = LV_OK;
+  for (size_t i = 0; i < b->n && rc == LV_OK; i++)
+    if (b->s[i].rc < 0) rc = LV_E_STORE_CORRUPT; /* a content key did not open */
+  if (rc == LV_OK) rc = lv__set_writer_put(w, b->entries, b->n);
+  b->entries = NULL;
   if (rc == LV_OK) j->written += b->n;
   return rc;
 }
 
-/* While the cores re-lock one batch, this thread writes the previous one
- * and reads the next. */
+/* While the cores re-lock one batch, this thread hands the previous one to
+ * the writer and reads the next. The writer's buffers go back in the order
+ * taken, every batch full but the last: after a short one, no more. */
 static lv_status stream(job *j, lv__set_writer *w, batch bufs[3]) {
   lv__par par;
   batch *ver = &bufs[0], *wr = &bufs[1], *rd = &bufs[2];
   void *ctx[2] = {j, NULL};
-  wr->n = 0;
-  lv_status rc = fill(j, ver);
-  while (rc == LV_OK && (ver->n || !j->rows_done)) {
+  lv_status rc = fill(j, w, ver);
+  while (rc == LV_OK && ver->entries) {
     ctx[1] = ver;
     lv__par_start(&par, lv__par_threads(), ver->n, relock_one, ctx);
     rc = drain(j, w, wr);
-    lv_status frc = rc == LV_OK ? fill(j, rd) : LV_OK;
+    lv_status frc = rc == LV_OK && ver->n == BATCH ? fill(j, w, rd) : LV_OK;
     lv__par_join(&par);
     if (rc == LV_OK) rc = frc;
     if (rc == LV_OK && canceled(j)) rc = LV_E_CANCELED;
@@ -281,6 +288,7 @@ static lv_status run(job *j, const char *dir, bool overwrite, uint64_t part_max,
     else have_old = lv__manifest_load(&old, dir) == LV_OK;
   }
   if (rc < 0) goto done;
+  m->version = LV__SET_VERSION;
   m->generation = pick_gen(dir, &old, have_old);
   remove_gen(dir, (int)m->generation, -1); /* leftovers of an interrupted run */
   lv__random(j->secret, LV__SECRET);
@@ -290,8 +298,7 @@ static lv_status run(job *j, const char *dir, bool overwrite, uint64_t part_max,
   lv__memzero(key, sizeof key);
   for (int i = 0; rc == LV_OK && i < 3; i++) {
     bufs[i].s = lv__calloc(BATCH, sizeof(slot));
-    bufs[i].entries = lv__malloc((size_t)BATCH * LV__ENTRY);
-    if (!bufs[i].s || !bufs[i].entries) rc = LV_E_NOMEM;
+    if (!bufs[i].s) rc = LV_E_NOMEM;
   }
   /* one read transaction: a consistent snapshot while others write */
   if (rc == LV_OK) rc = lv__db_exec(j->st->db, "BEGIN");
@@ -326,9 +333,7 @@ done:
   if (rc < 0 && made_dir) rmdir(dir); /* fails, as it should, unless empty */
   for (int i = 0; i < 3; i++) {
     if (bufs[i].s) lv__memzero(bufs[i].s, BATCH * sizeof(slot));
-    if (bufs[i].entries) lv__memzero(bufs[i].entries, (size_t)BATCH * LV__ENTRY);
-    free(bufs[i].s);
-    free(bufs[i].entries);
+    free(bufs[i].s); /* entries: the writer's, wiped by it */
   }
   lv__manifest_free(&old);
   return rc;

@@ -27,7 +27,7 @@ static void problem(vctx *v, const char *file, const char *what, lv_status why) 
 
 static void fill_info(lv_backup_info *info, const lv__manifest *m) {
   memset(info, 0, sizeof *info);
-  info->version = LV__SET_VERSION;
+  info->version = m->version;
   info->generation = m->generation;
   info->created = m->created;
   lv__hex_encode(info->machine_id, m->machine_id, LV__MACHINE_ID);
@@ -39,27 +39,32 @@ static void fill_info(lv_backup_info *info, const lv__manifest *m) {
   for (uint32_t i = 0; i < m->nparts; i++) info->bytes += m->parts[i].size;
 }
 
-static void check_part(vctx *v, const char *dir, const lv__part *pt) {
+static void check_part(vctx *v, const char *dir, const lv__part *pt, uint32_t version) {
   char *path = lv__path_join(dir, pt->name);
   FILE *f = path ? fopen(path, "rbe") : NULL;
   uint8_t buf[65536], h[LV__HASH];
   uint64_t n = 0;
-  lv__hash_state st;
+  lv__digest st;
   free(path);
   if (!f) {
     problem(v, pt->name, errno == ENOENT ? "missing" : "cannot be read",
             errno == ENOENT ? LV_E_NO_FILE : lv__errno_status(errno));
     return;
   }
-  lv__hash_init(&st);
+  lv_status rc = lv__digest_init(&st, lv__set_digest_alg(version));
+  if (rc < 0) {
+    fclose(f);
+    problem(v, pt->name, "cannot be checked", rc);
+    return;
+  }
   size_t r;
   while ((r = fread(buf, 1, sizeof buf, f)) > 0) {
-    lv__hash_update(&st, buf, r);
+    lv__digest_update(&st, buf, r);
     n += r;
   }
   bool err = ferror(f);
   fclose(f);
-  lv__hash_final(&st, h);
+  lv__digest_final(&st, h);
   if (err) problem(v, pt->name, "cannot be read", LV_E_IO);
   else if (n < pt->size) problem(v, pt->name, "truncated", LV_E_BACKUP_CORRUPT);
   else if (n > pt->size) problem(v, pt->name, "longer than recorded", LV_E_BACKUP_CORRUPT);
@@ -106,7 +111,7 @@ lv_status lv_backup_verify(const char *dir, lv_backup_info *info, lv_verify_cb r
     return rc == LV_E_NOMEM || rc == LV_E_IO ? rc : LV_E_BACKUP_CORRUPT;
   }
   if (info) fill_info(info, &m);
-  for (uint32_t i = 0; i < m.nparts; i++) check_part(&v, dir, &m.parts[i]);
+  for (uint32_t i = 0; i < m.nparts; i++) check_part(&v, dir, &m.parts[i], m.version);
   check_extras(&v, dir, &m);
   lv__manifest_free(&m);
   return v.problems ? LV_E_BACKUP_CORRUPT : LV_OK;

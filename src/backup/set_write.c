@@ -21,28 +21,35 @@
 #include "core/stage.h"
 
 #define MSG (LV__ENTRIES_PER_MSG * LV__ENTRY)
-/* Plaintext messages: one being filled, the rest with the crypto stage;
- * more than a batch of the backup job's (2048 entries, 32 messages), so
- * that the caller hands a whole batch over without waiting and encryption
- * goes on while the caller reads the next one. */
-#define NMSG 40
-/* Ciphertext buffers, in flight through the hash stage (HASH_DEPTH) and
- * the io stage (IO_DEPTH), plus the one being encrypted: the io stage's
- * queue covers a direct write's wait for the device (2 MiB), so that
- * encryption and hashing do not stall on it. */
-#define HASH_DEPTH 8
-#define IO_DEPTH 39
+/* The stages hand each other groups of LV__SET_GROUP_MSGS messages, not
+ * single ones: on this kind of machine (2 cores, a VM) a thread's sleep
+ * and wake-up costs as much as hashing a few KB, and at one message per
+ * hand-over the backup of 1M licenses spent an eighth of its CPU time on
+ * them. */
+#define GROUP LV__SET_GROUP_MSGS
+/* Plaintext groups: those the caller holds, and those queued for or in the
+ * crypto stage (CRYPTO_DEPTH). The caller takes group g only after it has
+ * put g - LV__SET_HELD, and once that push returned, group g - HELD - DEPTH
+ * and all before it are encrypted (stage.h): so NGRP buffers suffice. */
+#define CRYPTO_DEPTH 2
+#define NGRP (LV__SET_HELD + CRYPTO_DEPTH)
+/* Ciphertext groups, in flight through the hash stage (HASH_DEPTH) and the
+ * io stage (IO_DEPTH), plus the one being encrypted: the io stage's queue
+ * covers a direct write's wait for the device, so that encryption and
+ * hashing do not stall on it. */
+#define HASH_DEPTH 2
+#define IO_DEPTH 3
 #define NCT (HASH_DEPTH + IO_DEPTH + 1)
 
 typedef struct msgbuf {
-  size_t n; /* bytes */
+  size_t n; /* bytes: whole messages, and a short last one only when final */
   bool final;
-  uint8_t data[MSG];
+  uint8_t data[GROUP * MSG];
 } msgbuf;
 
 typedef struct ctbuf {
   size_t len;
-  uint8_t data[MSG + LV__SSTREAM_ABYTES];
+  uint8_t data[GROUP * (MSG + LV__SSTREAM_ABYTES)];
 } ctbuf;
 
 struct lv__set_writer {
@@ -52,13 +59,14 @@ struct lv__set_writer {
   lv_status err;      /* the caller's side */
   _Atomic int io_err; /* the stages' first error (an lv_status) */
   /* the caller's */
-  unsigned cur_msg;
+  unsigned next_take, next_put;
+  bool ended; /* the final group is put */
   lv__stage *crypto, *hasher, *io;
   /* the crypto stage's */
   lv__sstream ss;
   unsigned next_ct;
   /* the hash stage's */
-  lv__hash_state hash;
+  lv__digest hash;
   bool hashing;      /* a part's hash is open */
   uint64_t hsize;    /* bytes of it hashed */
   uint8_t (*hashes)[LV__HASH];
@@ -68,7 +76,7 @@ struct lv__set_writer {
   uint64_t cur_size;
   lv__part *parts;
   uint32_t nparts, cap;
-  msgbuf msg[NMSG];
+  msgbuf msg[NGRP];
   ctbuf ct[NCT];
 };
 
@@ -97,7 +105,7 @@ lv_status lv__set_writer_open(lv__set_writer **out, const char *dir, uint32_t ge
    * taken next is always done with (stage.h) */
   if (rc == LV_OK) rc = lv__stage_start(&w->io, io_one, w, IO_DEPTH);
   if (rc == LV_OK) rc = lv__stage_start(&w->hasher, hash_one, w, HASH_DEPTH);
-  if (rc == LV_OK) rc = lv__stage_start(&w->crypto, crypto_one, w, NMSG - 1);
+  if (rc == LV_OK) rc = lv__stage_start(&w->crypto, crypto_one, w, CRYPTO_DEPTH);
   if (rc < 0) {
     lv__set_writer_abort(w);
     return rc;
@@ -187,7 +195,7 @@ static lv_status end_hash(lv__set_writer *w) {
     w->hashes = nh;
     w->hcap = ncap;
   }
-  lv__hash_final(&w->hash, w->hashes[w->nhashes++]);
+  lv__digest_final(&w->hash, w->hashes[w->nhashes++]);
   w->hashing = false;
   return LV_OK;
 }
@@ -197,12 +205,12 @@ static lv_status hash_put(lv__set_writer *w, const uint8_t *p, size_t n) {
   while (n) {
     if (!w->hashing) {
       if (w->nhashes == LV__MAN_MAX_PARTS) return LV_E_TOO_LARGE;
-      lv__hash_init(&w->hash);
+      if ((rc = lv__digest_init(&w->hash, lv__set_digest_alg(LV__SET_VERSION))) < 0) return rc;
       w->hashing = true;
       w->hsize = 0;
     }
     size_t take = part_take(w->hsize, w->part_max, n);
-    lv__hash_update(&w->hash, p, take);
+    lv__digest_update(&w->hash, p, take);
     w->hsize += take;
     p += take;
     n -= take;
@@ -231,44 +239,51 @@ static void crypto_one(void *ctx, void *item) {
   }
   ctbuf *b = &w->ct[w->next_ct];
   w->next_ct = (w->next_ct + 1) % NCT;
-  lv__sstream_push(&w->ss, b->data, m->data, m->n, m->final);
-  b->len = m->n + LV__SSTREAM_ABYTES;
+  b->len = 0;
+  /* whole messages; when final, then the rest (0 to 63 entries) as the
+   * one tagged message */
+  size_t off = 0;
+  while (m->n - off >= MSG) {
+    lv__sstream_push(&w->ss, b->data + b->len, m->data + off, MSG, false);
+    b->len += MSG + LV__SSTREAM_ABYTES;
+    off += MSG;
+  }
+  if (m->final) {
+    lv__sstream_push(&w->ss, b->data + b->len, m->data + off, m->n - off, true);
+    b->len += m->n - off + LV__SSTREAM_ABYTES;
+  }
   lv__wipe(m->data, m->n);
   lv__stage_push(w->hasher, b);
 }
 
 /* ---- the caller's side ---- */
 
-static lv_status push(lv__set_writer *w, bool final) {
-  lv_status rc = atomic_load(&w->io_err);
-  if (rc < 0) return rc;
-  msgbuf *m = &w->msg[w->cur_msg];
-  m->final = final;
-  lv__stage_push(w->crypto, m);
-  /* the next buffer is done with only now that m is queued (stage.h) */
-  w->cur_msg = (w->cur_msg + 1) % NMSG;
-  w->msg[w->cur_msg].n = 0;
-  return LV_OK;
+uint8_t *lv__set_writer_take(lv__set_writer *w) {
+  msgbuf *m = &w->msg[w->next_take];
+  w->next_take = (w->next_take + 1) % NGRP;
+  return m->data;
 }
 
-lv_status lv__set_writer_add(lv__set_writer *w, const uint8_t *entries, size_t n) {
-  if (w->err < 0) return w->err;
-  while (n) {
-    msgbuf *m = &w->msg[w->cur_msg];
-    size_t fill = m->n / LV__ENTRY, take = LV__ENTRIES_PER_MSG - fill;
-    if (take > n) take = n;
-    memcpy(m->data + m->n, entries, take * LV__ENTRY);
-    m->n += take * LV__ENTRY;
-    entries += take * LV__ENTRY;
-    n -= take;
-    if (m->n == MSG && (w->err = push(w, false)) < 0) return w->err;
+lv_status lv__set_writer_put(lv__set_writer *w, uint8_t *group, size_t n) {
+  msgbuf *m = &w->msg[w->next_put];
+  w->next_put = (w->next_put + 1) % NGRP;
+  if (w->err == LV_OK && (group != m->data || n > LV__SET_GROUP_ENTRIES || w->ended))
+    w->err = LV_E_INTERNAL; /* the caller broke the order: nothing more is written */
+  if (w->err == LV_OK) w->err = atomic_load(&w->io_err);
+  if (w->err < 0) {
+    lv__wipe(group, n * LV__ENTRY);
+    return w->err;
   }
+  m->n = n * LV__ENTRY;
+  m->final = n < LV__SET_GROUP_ENTRIES;
+  w->ended = m->final;
+  lv__stage_push(w->crypto, m);
   return LV_OK;
 }
 
 lv_status lv__set_writer_finish(lv__set_writer *w, lv__part **parts, uint32_t *nparts) {
   lv_status rc = w->err;
-  if (rc == LV_OK) rc = push(w, true);
+  if (rc == LV_OK && !w->ended) rc = lv__set_writer_put(w, lv__set_writer_take(w), 0);
   lv__stage_drain(w->crypto); /* each pushes into the next: drained in order */
   lv__stage_drain(w->hasher);
   lv__stage_drain(w->io); /* from here on, only this thread touches the parts */
@@ -306,6 +321,7 @@ void lv__set_writer_abort(lv__set_writer *w) {
   lv__wipe(w->msg, sizeof w->msg);
   lv__wipe(w->ct, sizeof w->ct);
   lv__wipe(&w->ss, sizeof w->ss);
+  lv__digest_free(&w->hash);
   free(w->hashes);
   free(w->parts);
   free(w->dir);
