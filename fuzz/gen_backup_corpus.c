@@ -2,7 +2,7 @@
  * under the harness's fixed key (manifests are copied from a real set by
  * hand). Not built by default:
  *   cc -std=c17 -Iinclude -Isrc fuzz/gen_backup_corpus.c build/liblicvault_static.a \
- *      $(pkg-config --libs libsodium sqlite3) -lpthread -o /tmp/gen && /tmp/gen DIR */
+ *      $(pkg-config --libs libsodium libcrypto sqlite3) -lpthread -o /tmp/gen && /tmp/gen DIR */
 #include <stdio.h>
 #include <string.h>
 

@@ -4,7 +4,7 @@
 /* From the top of the tree, after a normal build in build-f:
  *
  *   cc -std=c17 -D_DEFAULT_SOURCE -Iinclude -Isrc fuzz/gen_corpus.c \
- *      build-f/liblicvault_static.a $(pkg-config --libs libsodium sqlite3) \
+ *      build-f/liblicvault_static.a $(pkg-config --libs libsodium libcrypto sqlite3) \
  *      -lpthread -o /tmp/gen_corpus
  *   /tmp/gen_corpus fuzz/corpora
  *

@@ -5,7 +5,7 @@
  *
  *   cc -std=c17 -D_DEFAULT_SOURCE -Iinclude -Isrc fuzz/gen_proto_corpus.c \
  *      build-p/liblicvault_static.a \
- *      $(pkg-config --libs libsodium jansson sqlite3 libcurl) -lpthread \
+ *      $(pkg-config --libs libsodium libcrypto jansson sqlite3 libcurl) -lpthread \
  *      -o /tmp/gen_proto_corpus
  *   /tmp/gen_proto_corpus fuzz/corpora/fuzz_proto
  *
