@@ -139,16 +139,17 @@ static lv_status drain(job *j, lv__set_writer *w, batch *b) {
  * the writer and reads the next. The writer's buffers go back in the order
  * taken, every batch full but the last: after a short one, no more. */
 static lv_status stream(job *j, lv__set_writer *w, batch bufs[3]) {
-  lv__par par;
+  lv__pool *pool;
   batch *ver = &bufs[0], *wr = &bufs[1], *rd = &bufs[2];
   void *ctx[2] = {j, NULL};
-  lv_status rc = fill(j, w, ver);
+  lv_status rc = lv__pool_start(&pool, lv__par_threads());
+  if (rc == LV_OK) rc = fill(j, w, ver);
   while (rc == LV_OK && ver->entries) {
     ctx[1] = ver;
-    lv__par_start(&par, lv__par_threads(), ver->n, relock_one, ctx);
+    lv__pool_run(pool, ver->n, relock_one, ctx);
     rc = drain(j, w, wr);
     lv_status frc = rc == LV_OK && ver->n == BATCH ? fill(j, w, rd) : LV_OK;
-    lv__par_join(&par);
+    lv__pool_join(pool);
     if (rc == LV_OK) rc = frc;
     if (rc == LV_OK && canceled(j)) rc = LV_E_CANCELED;
     if (rc == LV_OK && j->h && j->h->progress) j->h->progress(j->h->ctx, j->seen, j->total);
@@ -158,6 +159,7 @@ static lv_status stream(job *j, lv__set_writer *w, batch bufs[3]) {
     rd = t;
   }
   if (rc == LV_OK) rc = drain(j, w, wr);
+  lv__pool_stop(pool);
   return rc;
 }
 

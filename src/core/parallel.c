@@ -3,7 +3,11 @@
  * microseconds, and no pool outlives the call to leak or race. */
 #include "core/parallel.h"
 
+#include <stdbool.h>
+#include <stdlib.h>
 #include <unistd.h>
+
+#include "core/alloc.h"
 
 /* Items per grab: small enough to balance, large enough that the shared
  * counter is not contended (an item here is ~50 us of verification). */
@@ -46,4 +50,79 @@ void lv__par_join(lv__par *p) {
   work(p);
   for (unsigned t = 0; t < p->nth; t++) pthread_join(p->th[t], NULL);
   p->nth = 0;
+}
+
+/* ---- the pool ---- */
+
+struct lv__pool {
+  lv__par job; /* the current run: fn, ctx, n and the shared counter */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  unsigned long run; /* runs started: a worker waits for the next one */
+  unsigned busy;     /* workers still inside the current run */
+  bool stop;
+  unsigned nth;
+  pthread_t th[LV__PAR_MAX];
+};
+
+static void *pool_worker(void *arg) {
+  lv__pool *p = arg;
+  unsigned long seen = 0;
+  pthread_mutex_lock(&p->mu);
+  for (;;) {
+    while (p->run == seen && !p->stop) pthread_cond_wait(&p->cv, &p->mu);
+    if (p->stop) break;
+    seen = p->run;
+    pthread_mutex_unlock(&p->mu);
+    work(&p->job);
+    pthread_mutex_lock(&p->mu);
+    if (--p->busy == 0) pthread_cond_broadcast(&p->cv);
+  }
+  pthread_mutex_unlock(&p->mu);
+  return NULL;
+}
+
+lv_status lv__pool_start(lv__pool **out, unsigned nthreads) {
+  lv__pool *p = lv__calloc(1, sizeof *p);
+  *out = NULL;
+  if (!p) return LV_E_NOMEM;
+  if (nthreads > LV__PAR_MAX) nthreads = LV__PAR_MAX;
+  pthread_mutex_init(&p->mu, NULL);
+  pthread_cond_init(&p->cv, NULL);
+  atomic_init(&p->job.next, 0);
+  for (unsigned t = 0; t < nthreads; t++)
+    if (pthread_create(&p->th[p->nth], NULL, pool_worker, p) == 0) p->nth++;
+  *out = p;
+  return LV_OK;
+}
+
+void lv__pool_run(lv__pool *p, size_t n, lv__par_fn fn, void *ctx) {
+  pthread_mutex_lock(&p->mu);
+  p->job.fn = fn;
+  p->job.ctx = ctx;
+  p->job.n = n;
+  atomic_store(&p->job.next, 0);
+  p->busy = p->nth; /* every worker takes part, if only to find nothing left */
+  p->run++;
+  pthread_cond_broadcast(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+}
+
+void lv__pool_join(lv__pool *p) {
+  work(&p->job);
+  pthread_mutex_lock(&p->mu);
+  while (p->busy) pthread_cond_wait(&p->cv, &p->mu);
+  pthread_mutex_unlock(&p->mu);
+}
+
+void lv__pool_stop(lv__pool *p) {
+  if (!p) return;
+  pthread_mutex_lock(&p->mu);
+  p->stop = true;
+  pthread_cond_broadcast(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+  for (unsigned t = 0; t < p->nth; t++) pthread_join(p->th[t], NULL);
+  pthread_cond_destroy(&p->cv);
+  pthread_mutex_destroy(&p->mu);
+  free(p);
 }

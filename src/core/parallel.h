@@ -36,4 +36,17 @@ void lv__par_start(lv__par *p, unsigned nthreads, size_t n, lv__par_fn fn, void 
  * threads. Every item has run when it returns. */
 void lv__par_join(lv__par *p);
 
+/* The same loop on threads that outlive one batch: for callers whose
+ * batches are short (a backup re-locks 1,024 licenses in about a
+ * millisecond), where starting two threads per batch cost 7% of the time.
+ * One caller thread drives a pool: run, then join, then the next run.
+ * Start never fails but for memory (*out is then NULL; with no thread,
+ * join does all the work); stop joins the threads and frees; it accepts
+ * NULL. */
+typedef struct lv__pool lv__pool;
+lv_status lv__pool_start(lv__pool **out, unsigned nthreads);
+void lv__pool_run(lv__pool *pool, size_t n, lv__par_fn fn, void *ctx);
+void lv__pool_join(lv__pool *pool);
+void lv__pool_stop(lv__pool *pool);
+
 #endif

@@ -1,5 +1,6 @@
-/* test_parallel.c - the background data-parallel loop visits every index
- * exactly once, for any item and thread count, and joins cleanly. */
+/* test_parallel.c - the background data-parallel loop, and the pool that
+ * runs it batch after batch on the same threads, visit every index exactly
+ * once, for any item and thread count, and join cleanly. */
 #include <pthread.h>
 #include <unistd.h>
 #include <stdatomic.h>
@@ -132,6 +133,61 @@ static void par_reusable_after_join(void **state) {
   }
 }
 
+/* The pool: one set of threads for many runs; each run visits every index
+ * exactly once, whatever came before it. */
+static void pool_runs_many_batches_each_index_once(void **state) {
+  (void)state;
+  static const size_t ns[] = {0, 1, 7, 8, 9, 1024, 3, 10000, 0, 257};
+  for (unsigned t = 0; t <= 4; t++) {
+    lv__pool *pool;
+    assert_int_equal(lv__pool_start(&pool, t), LV_OK);
+    for (int round = 0; round < 30; round++) {
+      counters c;
+      memset(&c, 0, sizeof c);
+      c.n = ns[round % 10];
+      c.hits = calloc(c.n ? c.n : 1, sizeof *c.hits);
+      assert_non_null(c.hits);
+      atomic_init(&c.total, 0);
+      atomic_init(&c.bad_index, 0);
+      lv__pool_run(pool, c.n, count_one, &c);
+      lv__pool_join(pool);
+      assert_int_equal(atomic_load(&c.bad_index), 0);
+      assert_int_equal(atomic_load(&c.total), c.n);
+      for (size_t i = 0; i < c.n; i++)
+        if (atomic_load(&c.hits[i]) != 1)
+          fail_msg("threads=%u round=%d: index %zu visited %u times", t, round, i,
+                   atomic_load(&c.hits[i]));
+      free(c.hits);
+    }
+    lv__pool_stop(pool);
+  }
+  lv__pool_stop(NULL);
+}
+
+static void pool_runs_off_the_calling_thread(void **state) {
+  (void)state;
+  lv__pool *pool;
+  counters c;
+  memset(&c, 0, sizeof c);
+  c.n = 64;
+  c.hits = calloc(c.n, sizeof *c.hits);
+  assert_non_null(c.hits);
+  atomic_init(&c.total, 0);
+  atomic_init(&c.off_caller, 0);
+  c.caller = pthread_self();
+  assert_int_equal(lv__pool_start(&pool, 2), LV_OK);
+  lv__pool_run(pool, c.n, count_one, &c);
+  /* the work runs in the background before anyone joins (up to 10 s) */
+  for (int i = 0; i < 10000 && atomic_load(&c.total) < 64; i++) usleep(1000);
+  assert_int_equal(atomic_load(&c.off_caller), 64);
+  lv__pool_join(pool);
+  assert_int_equal(atomic_load(&c.total), 64);
+  lv__pool_stop(pool); /* and a pool stopped with no run pending at all: */
+  assert_int_equal(lv__pool_start(&pool, 3), LV_OK);
+  lv__pool_stop(pool);
+  free(c.hits);
+}
+
 static void par_threads_is_between_one_and_max(void **state) {
   (void)state;
   unsigned t = lv__par_threads();
@@ -148,6 +204,8 @@ int main(void) {
       cmocka_unit_test(par_runs_off_the_calling_thread),
       cmocka_unit_test(par_reusable_after_join),
       cmocka_unit_test(par_threads_is_between_one_and_max),
+      cmocka_unit_test(pool_runs_many_batches_each_index_once),
+      cmocka_unit_test(pool_runs_off_the_calling_thread),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
