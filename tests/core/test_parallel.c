@@ -30,26 +30,43 @@ static void count_one(void *ctx, size_t i) {
   if (!pthread_equal(pthread_self(), c->caller)) atomic_fetch_add(&c->off_caller, 1);
 }
 
+/* Counters for n items, zero, owned by this thread (free c->hits). */
+static void counters_init(counters *c, size_t n) {
+  memset(c, 0, sizeof *c);
+  c->n = n;
+  c->hits = calloc(n ? n : 1, sizeof *c->hits);
+  assert_non_null(c->hits);
+  for (size_t i = 0; i < n; i++) atomic_init(&c->hits[i], 0);
+  atomic_init(&c->total, 0);
+  atomic_init(&c->off_caller, 0);
+  atomic_init(&c->bad_index, 0);
+  c->caller = pthread_self();
+}
+
+/* Every item counted exactly once. */
+static void check_each_once(counters *c, const char *what, unsigned nthreads) {
+  assert_int_equal(atomic_load(&c->bad_index), 0);
+  assert_int_equal(atomic_load(&c->total), c->n);
+  for (size_t i = 0; i < c->n; i++)
+    if (atomic_load(&c->hits[i]) != 1)
+      fail_msg("%s n=%zu threads=%u: index %zu visited %u times", what, c->n, nthreads, i,
+               atomic_load(&c->hits[i]));
+}
+
+/* The work runs in the background before anyone joins (waits up to 10 s). */
+static void expect_all_off_caller(counters *c) {
+  for (int i = 0; i < 10000 && atomic_load(&c->total) < c->n; i++) usleep(1000);
+  assert_int_equal(atomic_load(&c->off_caller), c->n);
+}
+
 static void run_and_check(size_t n, unsigned nthreads) {
   counters c;
   lv__par p;
-  memset(&c, 0, sizeof c);
-  c.n = n;
-  c.hits = calloc(n ? n : 1, sizeof *c.hits);
-  assert_non_null(c.hits);
-  for (size_t i = 0; i < n; i++) atomic_init(&c.hits[i], 0);
-  atomic_init(&c.total, 0);
-  atomic_init(&c.off_caller, 0);
-  c.caller = pthread_self();
+  counters_init(&c, n);
   lv__par_start(&p, nthreads, n, count_one, &c);
   lv__par_join(&p);
   assert_int_equal(p.nth, 0);
-  assert_int_equal(atomic_load(&c.bad_index), 0);
-  assert_int_equal(atomic_load(&c.total), n);
-  for (size_t i = 0; i < n; i++)
-    if (atomic_load(&c.hits[i]) != 1)
-      fail_msg("n=%zu threads=%u: index %zu visited %u times", n, nthreads, i,
-               atomic_load(&c.hits[i]));
+  check_each_once(&c, "par", nthreads);
   free(c.hits);
 }
 
@@ -96,18 +113,10 @@ static void par_runs_off_the_calling_thread(void **state) {
   (void)state;
   counters c;
   lv__par p;
-  memset(&c, 0, sizeof c);
-  c.n = 64;
-  c.hits = calloc(c.n, sizeof *c.hits);
-  assert_non_null(c.hits);
-  atomic_init(&c.total, 0);
-  atomic_init(&c.off_caller, 0);
-  c.caller = pthread_self();
+  counters_init(&c, 64);
   lv__par_start(&p, 2, c.n, count_one, &c);
   assert_true(p.nth >= 1 && p.nth <= 2);
-  /* the work runs in the background before anyone joins (up to 10 s) */
-  for (int i = 0; i < 10000 && atomic_load(&c.total) < 64; i++) usleep(1000);
-  assert_int_equal(atomic_load(&c.off_caller), 64);
+  expect_all_off_caller(&c);
   lv__par_join(&p);
   assert_int_equal(atomic_load(&c.total), 64);
   free(c.hits);
@@ -118,17 +127,10 @@ static void par_reusable_after_join(void **state) {
   lv__par p;
   for (int round = 0; round < 50; round++) {
     counters c;
-    memset(&c, 0, sizeof c);
-    c.n = 257;
-    c.hits = calloc(c.n, sizeof *c.hits);
-    assert_non_null(c.hits);
-    atomic_init(&c.total, 0);
-    atomic_init(&c.off_caller, 0);
-    c.caller = pthread_self();
+    counters_init(&c, 257);
     lv__par_start(&p, (unsigned)(round % 4) + 1, c.n, count_one, &c);
     lv__par_join(&p);
-    assert_int_equal(atomic_load(&c.total), c.n);
-    for (size_t i = 0; i < c.n; i++) assert_int_equal(atomic_load(&c.hits[i]), 1);
+    check_each_once(&c, "par again", (unsigned)(round % 4) + 1);
     free(c.hits);
   }
 }
@@ -143,20 +145,10 @@ static void pool_runs_many_batches_each_index_once(void **state) {
     assert_int_equal(lv__pool_start(&pool, t), LV_OK);
     for (int round = 0; round < 30; round++) {
       counters c;
-      memset(&c, 0, sizeof c);
-      c.n = ns[round % 10];
-      c.hits = calloc(c.n ? c.n : 1, sizeof *c.hits);
-      assert_non_null(c.hits);
-      atomic_init(&c.total, 0);
-      atomic_init(&c.bad_index, 0);
+      counters_init(&c, ns[round % 10]);
       lv__pool_run(pool, c.n, count_one, &c);
       lv__pool_join(pool);
-      assert_int_equal(atomic_load(&c.bad_index), 0);
-      assert_int_equal(atomic_load(&c.total), c.n);
-      for (size_t i = 0; i < c.n; i++)
-        if (atomic_load(&c.hits[i]) != 1)
-          fail_msg("threads=%u round=%d: index %zu visited %u times", t, round, i,
-                   atomic_load(&c.hits[i]));
+      check_each_once(&c, "pool", t);
       free(c.hits);
     }
     lv__pool_stop(pool);
@@ -168,18 +160,10 @@ static void pool_runs_off_the_calling_thread(void **state) {
   (void)state;
   lv__pool *pool;
   counters c;
-  memset(&c, 0, sizeof c);
-  c.n = 64;
-  c.hits = calloc(c.n, sizeof *c.hits);
-  assert_non_null(c.hits);
-  atomic_init(&c.total, 0);
-  atomic_init(&c.off_caller, 0);
-  c.caller = pthread_self();
+  counters_init(&c, 64);
   assert_int_equal(lv__pool_start(&pool, 2), LV_OK);
   lv__pool_run(pool, c.n, count_one, &c);
-  /* the work runs in the background before anyone joins (up to 10 s) */
-  for (int i = 0; i < 10000 && atomic_load(&c.total) < 64; i++) usleep(1000);
-  assert_int_equal(atomic_load(&c.off_caller), 64);
+  expect_all_off_caller(&c);
   lv__pool_join(pool);
   assert_int_equal(atomic_load(&c.total), 64);
   lv__pool_stop(pool); /* and a pool stopped with no run pending at all: */
