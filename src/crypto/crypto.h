@@ -1,6 +1,7 @@
-/* crypto.h - licvault's only door to libsodium (and to libcrypto, for one
- * fast SHA-256): randomness, Ed25519 signatures, X25519 key agreement,
- * XChaCha20-Poly1305 AEAD, BLAKE2b hashing and key derivation, bulk digests,
+/* crypto.h - licvault's only door to libsodium (and to libcrypto, for speed
+ * on bulk data: SHA-256, and the secretstream's ChaCha20 and Poly1305):
+ * randomness, Ed25519 signatures, X25519 key agreement, XChaCha20-Poly1305
+ * AEAD and secretstream, BLAKE2b hashing and key derivation, bulk digests,
  * and secret-memory hygiene.
  *
  * Rules: callers never see libsodium types; a failed open or verify returns
@@ -91,7 +92,9 @@ lv_status lv__aead_open(uint8_t *m, const uint8_t *c, size_t clen, const void *a
                         size_t adlen, const uint8_t key[LV__KEY]);
 
 /* XChaCha20-Poly1305 secretstream: a chain of messages in which
- * truncation, reordering, dropping and splicing are detected. */
+ * truncation, reordering, dropping and splicing are detected. libsodium's
+ * format byte for byte; long messages are computed by libcrypto
+ * (src/crypto/sstream.c). */
 #define LV__SSTREAM_HEADER 24
 #define LV__SSTREAM_ABYTES 17
 typedef struct lv__sstream {
