@@ -45,6 +45,7 @@ typedef struct job {
   lv_store *st;
   const lv__backup_hooks *h;
   uint8_t *secret; /* S, guarded memory */
+  lv__kdf_many *pads; /* the licenses' pads, from S */
   sqlite3_stmt *rows;
   bool rows_done;
   uint64_t seen, total, written, restricted;
@@ -70,7 +71,7 @@ static void relock_one(void *ctx, size_t i) {
   slot *sl = &b->s[i];
   uint8_t ckey[LV__CKEY], pad[32];
   sl->rc = lv__store_open_ckey(j->st, ckey, sl->sealed, sizeof sl->sealed, sl->lid);
-  lv__set_license_pad(pad, j->secret, &sl->ref);
+  lv__set_pad(j->pads, pad, &sl->ref);
   for (int k = 0; k < 32; k++) pad[k] ^= ckey[k];
   lv__entry_encode(b->entries + i * LV__ENTRY, sl->rec, sl->len, sl->plays, sl->first_use, pad);
   lv__memzero(ckey, sizeof ckey);
@@ -301,6 +302,7 @@ static lv_status run(job *j, const char *dir, bool overwrite, uint64_t part_max,
   remove_gen(dir, (int)m->generation, -1); /* leftovers of an interrupted run */
   lv__random(j->secret, LV__SECRET);
   if ((rc = lv__seal(m->sealed_secret, j->secret, LV__SECRET, m->service_box_pk)) < 0) goto done;
+  if ((rc = lv__set_pads_new(&j->pads, j->secret)) < 0) goto done;
   lv__set_stream_key(key, j->secret);
   rc = lv__set_writer_open(&w, dir, m->generation, part_max, key, m->stream_header);
   lv__memzero(key, sizeof key);
@@ -360,6 +362,7 @@ lv_status lv__backup_run(lv_store *s, const char *dir, bool overwrite, uint64_t 
   j.secret = lv__secure_alloc(LV__SECRET);
   j.issuers = lv__calloc(LV__MAN_MAX_ISSUERS, LV__KEYID);
   lv_status rc = j.secret && j.issuers ? run(&j, dir, overwrite, part_max, &m) : LV_E_NOMEM;
+  lv__kdf_many_free(j.pads);
   if (j.secret) lv__secure_free(j.secret); /* S is gone: only the service can recover it */
   free(j.issuers);
   lv__manifest_free(&m);

@@ -117,6 +117,18 @@ void lv__hash(uint8_t out[LV__HASH], const void *m, size_t n);
 void lv__kdf(uint8_t out[LV__KEY], const uint8_t key[LV__KEY], const char *label,
              const void *salt, size_t saltlen);
 
+/* lv__kdf many times under one key and label (a backup's pads: one per
+ * license): the same outputs, the key and label absorbed once, and the
+ * rest computed by libcrypto's BLAKE2b, twice the speed of libsodium's
+ * here (0.20 us a pad against 0.46). Falls back to lv__kdf when libcrypto
+ * cannot. new fails only for memory (*out NULL); derive may run on many
+ * threads at once (it only reads k); free wipes the key. */
+typedef struct lv__kdf_many lv__kdf_many;
+lv_status lv__kdf_many_new(lv__kdf_many **out, const uint8_t key[LV__KEY], const char *label);
+void lv__kdf_many_derive(const lv__kdf_many *k, uint8_t out[LV__KEY], const void *salt,
+                         size_t saltlen);
+void lv__kdf_many_free(lv__kdf_many *k);
+
 /* Incremental BLAKE2b-256 (opaque state, 384 bytes suffices). */
 typedef struct lv__hash_state {
   _Alignas(64) uint8_t opaque[384];

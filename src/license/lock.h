@@ -27,5 +27,11 @@ void lv__lic_ref_of(lv__lic_ref *ref, const lv__license *l);
 void lv__set_stream_key(uint8_t key[LV__KEY], const uint8_t secret[LV__SECRET]);
 /* pad = BLAKE2b-256(key = S, "licvault backup license v1" || 0 || ref) */
 void lv__set_license_pad(uint8_t pad[32], const uint8_t secret[LV__SECRET], const lv__lic_ref *ref);
+/* The same pads, many of one set: S and the label absorbed once
+ * (lv__kdf_many; worth it from about LV__PADS_MANY pads on). Free the
+ * deriver with lv__kdf_many_free. */
+#define LV__PADS_MANY 16
+lv_status lv__set_pads_new(lv__kdf_many **out, const uint8_t secret[LV__SECRET]);
+void lv__set_pad(const lv__kdf_many *pads, uint8_t pad[32], const lv__lic_ref *ref);
 
 #endif

@@ -250,7 +250,13 @@ static void on_restore(lv__svc *s, const uint8_t *body, size_t n, const char *si
   c.pads = rc == LV_OK ? lv__malloc(q.n * 32) : NULL;
   if (rc == LV_OK && (!res || !c.pads)) rc = LV_E_NOMEM;
   if (rc == LV_OK) {
-    for (size_t i = 0; i < q.n; i++) lv__set_license_pad(c.pads + 32 * i, secret, &q.items[i].ref);
+    lv__kdf_many *pads = NULL;
+    if (q.n >= LV__PADS_MANY) lv__set_pads_new(&pads, secret); /* else (or no memory): one by one */
+    for (size_t i = 0; i < q.n; i++) {
+      if (pads) lv__set_pad(pads, c.pads + 32 * i, &q.items[i].ref);
+      else lv__set_license_pad(c.pads + 32 * i, secret, &q.items[i].ref);
+    }
+    lv__kdf_many_free(pads);
     rc = answer_key(s, q.h.who.box_pk, c.akey);
   }
   if (rc == LV_OK) {

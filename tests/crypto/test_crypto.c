@@ -501,6 +501,54 @@ static void kdf_matches_documented_derivation(void **state) {
   assert_memory_equal(out, want, LV__KEY);
 }
 
+typedef struct many_ctx {
+  const lv__kdf_many *k;
+  const uint8_t *key;
+  int bad;
+} many_ctx;
+
+static void *derive_many(void *arg) {
+  many_ctx *c = arg;
+  uint8_t salt[56], a[LV__KEY], b[LV__KEY];
+  for (int i = 0; i < 2000; i++) {
+    memset(salt, i & 0xff, sizeof salt);
+    salt[0] = (uint8_t)(i >> 8);
+    lv__kdf_many_derive(c->k, a, salt, sizeof salt);
+    lv__kdf(b, c->key, "licvault backup license v1", salt, sizeof salt);
+    if (memcmp(a, b, LV__KEY)) c->bad++;
+  }
+  return NULL;
+}
+
+/* lv__kdf_many gives lv__kdf's outputs, for any salt length, on several
+ * threads at once. */
+static void kdf_many_equals_kdf(void **state) {
+  (void)state;
+  uint8_t key[LV__KEY], salt[300], a[LV__KEY], b[LV__KEY];
+  lv__kdf_many *k;
+  lv__random(key, sizeof key);
+  lv__random(salt, sizeof salt);
+  static const char *labels[] = {"", "licvault backup license v1", "x"};
+  for (int l = 0; l < 3; l++) {
+    assert_int_equal(lv__kdf_many_new(&k, key, labels[l]), LV_OK);
+    static const size_t lens[] = {0, 1, 56, 127, 128, 129, 300};
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+      lv__kdf_many_derive(k, a, salt, lens[i]);
+      lv__kdf(b, key, labels[l], salt, lens[i]);
+      assert_memory_equal(a, b, LV__KEY);
+    }
+    lv__kdf_many_free(k);
+  }
+  assert_int_equal(lv__kdf_many_new(&k, key, "licvault backup license v1"), LV_OK);
+  many_ctx c[3] = {{k, key, 0}, {k, key, 0}, {k, key, 0}};
+  pthread_t th[3];
+  for (int t = 0; t < 3; t++) assert_int_equal(pthread_create(&th[t], NULL, derive_many, &c[t]), 0);
+  for (int t = 0; t < 3; t++) pthread_join(th[t], NULL);
+  for (int t = 0; t < 3; t++) assert_int_equal(c[t].bad, 0);
+  lv__kdf_many_free(k);
+  lv__kdf_many_free(NULL);
+}
+
 static void kdf_differs_by_label_salt_and_key(void **state) {
   (void)state;
   uint8_t key[LV__KEY], key2[LV__KEY], a[LV__KEY], b[LV__KEY];
@@ -562,6 +610,7 @@ int main(void) {
       cmocka_unit_test(hash_differs_on_any_change),
       cmocka_unit_test(kdf_matches_documented_derivation),
       cmocka_unit_test(kdf_differs_by_label_salt_and_key),
+      cmocka_unit_test(kdf_many_equals_kdf),
   };
   /* the other cases rely on an initialized library */
   if (lv__crypto_init() < 0) return 1;
