@@ -103,8 +103,9 @@ lv_status lv__set_writer_open(lv__set_writer **out, const char *dir, uint32_t ge
  * hands it back, filled with n entries, to be encrypted and written.
  * Buffers are put in the order they were taken, at most LV__SET_HELD taken
  * and not yet put; every group is full (n = LV__SET_GROUP_ENTRIES) except a
- * last one, after which only finish is allowed. On an error, put still
- * takes the buffer back. */
+ * last one, after which only finish is allowed. Once a put has failed the
+ * writer is only to be aborted: take returns NULL, and the buffers are
+ * wiped. */
 #define LV__SET_GROUP_MSGS 16
 #define LV__SET_GROUP_ENTRIES (LV__SET_GROUP_MSGS * LV__ENTRIES_PER_MSG)
 #define LV__SET_HELD 3

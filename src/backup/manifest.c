@@ -68,6 +68,7 @@ static lv_status line_u64(lv__buf *b, const char *name, uint64_t v) {
 
 lv_status lv__manifest_format(lv__buf *b, lv__manifest *m, const uint8_t sign_sk[LV__SIGN_SK]) {
   char t[LV__TIME_STRLEN], v[256];
+  if (m->version < LV__SET_VERSION_MIN || m->version > LV__SET_VERSION) return LV_E_INVALID_ARG;
   lv_status rc = line_u64(b, "licvault-backup", m->version);
   if (rc == LV_OK) rc = line_u64(b, "generation", m->generation);
   lv__time_format(t, m->created);

@@ -91,7 +91,7 @@ static lv_status note_issuer(job *j, const uint8_t id[LV__KEYID]) {
 static lv_status fill(job *j, lv__set_writer *w, batch *b) {
   lv__license l;
   b->n = 0;
-  b->entries = lv__set_writer_take(w);
+  if (!(b->entries = lv__set_writer_take(w))) return LV_E_INTERNAL; /* after a failure */
   while (b->n < BATCH && !j->rows_done) {
     int src = sqlite3_step(j->rows);
     if (src == SQLITE_DONE) {

@@ -58,14 +58,16 @@ static void check_part(vctx *v, const char *dir, const lv__part *pt, uint32_t ve
     return;
   }
   size_t r;
-  while ((r = fread(buf, 1, sizeof buf, f)) > 0) {
-    lv__digest_update(&st, buf, r);
+  while (rc == LV_OK && (r = fread(buf, 1, sizeof buf, f)) > 0) {
+    rc = lv__digest_update(&st, buf, r);
     n += r;
   }
   bool err = ferror(f);
   fclose(f);
-  lv__digest_final(&st, h);
-  if (err) problem(v, pt->name, "cannot be read", LV_E_IO);
+  if (rc == LV_OK) rc = lv__digest_final(&st, h);
+  else lv__digest_free(&st);
+  if (rc < 0) problem(v, pt->name, "cannot be checked", rc);
+  else if (err) problem(v, pt->name, "cannot be read", LV_E_IO);
   else if (n < pt->size) problem(v, pt->name, "truncated", LV_E_BACKUP_CORRUPT);
   else if (n > pt->size) problem(v, pt->name, "longer than recorded", LV_E_BACKUP_CORRUPT);
   else if (lv__memcmp_ct(h, pt->hash, LV__HASH)) problem(v, pt->name, "altered", LV_E_BACKUP_CORRUPT);

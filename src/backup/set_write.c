@@ -195,9 +195,8 @@ static lv_status end_hash(lv__set_writer *w) {
     w->hashes = nh;
     w->hcap = ncap;
   }
-  lv__digest_final(&w->hash, w->hashes[w->nhashes++]);
   w->hashing = false;
-  return LV_OK;
+  return lv__digest_final(&w->hash, w->hashes[w->nhashes++]);
 }
 
 static lv_status hash_put(lv__set_writer *w, const uint8_t *p, size_t n) {
@@ -210,7 +209,7 @@ static lv_status hash_put(lv__set_writer *w, const uint8_t *p, size_t n) {
       w->hsize = 0;
     }
     size_t take = part_take(w->hsize, w->part_max, n);
-    lv__digest_update(&w->hash, p, take);
+    if ((rc = lv__digest_update(&w->hash, p, take)) < 0) return rc;
     w->hsize += take;
     p += take;
     n -= take;
@@ -259,6 +258,7 @@ static void crypto_one(void *ctx, void *item) {
 /* ---- the caller's side ---- */
 
 uint8_t *lv__set_writer_take(lv__set_writer *w) {
+  if (w->err < 0) return NULL; /* a failed writer is only aborted */
   msgbuf *m = &w->msg[w->next_take];
   w->next_take = (w->next_take + 1) % NGRP;
   return m->data;
@@ -271,7 +271,9 @@ lv_status lv__set_writer_put(lv__set_writer *w, uint8_t *group, size_t n) {
     w->err = LV_E_INTERNAL; /* the caller broke the order: nothing more is written */
   if (w->err == LV_OK) w->err = atomic_load(&w->io_err);
   if (w->err < 0) {
-    lv__wipe(group, n * LV__ENTRY);
+    lv__wipe(m->data, sizeof m->data); /* the buffer due */
+    for (unsigned i = 0; i < NGRP; i++) /* and the one put, if it is ours */
+      if (group == w->msg[i].data) lv__wipe(group, sizeof w->msg[i].data);
     return w->err;
   }
   m->n = n * LV__ENTRY;

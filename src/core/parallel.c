@@ -1,6 +1,7 @@
-/* parallel.c - background data-parallel loops (see parallel.h). Threads are
- * started per call: a batch is milliseconds of work, a thread start is
- * microseconds, and no pool outlives the call to leak or race. */
+/* parallel.c - background data-parallel loops (see parallel.h). lv__par
+ * starts its threads per call: a batch of verifications is milliseconds of
+ * work, a thread start microseconds. lv__pool keeps them for a caller whose
+ * batches are shorter, and lives only as long as that caller's call. */
 #include "core/parallel.h"
 
 #include <stdbool.h>

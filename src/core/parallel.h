@@ -42,7 +42,7 @@ void lv__par_join(lv__par *p);
  * One caller thread drives a pool: run, then join, then the next run.
  * Start never fails but for memory (*out is then NULL; with no thread,
  * join does all the work); stop joins the threads and frees; it accepts
- * NULL. */
+ * NULL. Join every run before stop: a run not joined may be left undone. */
 typedef struct lv__pool lv__pool;
 lv_status lv__pool_start(lv__pool **out, unsigned nthreads);
 void lv__pool_run(lv__pool *pool, size_t n, lv__par_fn fn, void *ctx);

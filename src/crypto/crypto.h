@@ -95,6 +95,11 @@ lv_status lv__aead_open(uint8_t *m, const uint8_t *c, size_t clen, const void *a
  * truncation, reordering, dropping and splicing are detected. libsodium's
  * format byte for byte; long messages are computed by libcrypto
  * (src/crypto/sstream.c). */
+#ifdef LV_FAULTS
+/* Messages done by libcrypto so far in this process (test builds): lets
+ * a test see that the fast path, not only the fallback, ran. */
+unsigned long lv__sstream_bulk_count(void);
+#endif
 #define LV__SSTREAM_HEADER 24
 #define LV__SSTREAM_ABYTES 17
 typedef struct lv__sstream {
@@ -122,8 +127,11 @@ void lv__kdf(uint8_t out[LV__KEY], const uint8_t key[LV__KEY], const char *label
  * rest computed by libcrypto's BLAKE2b, twice the speed of libsodium's
  * here (0.20 us a pad against 0.46). Falls back to lv__kdf when libcrypto
  * cannot. new fails only for memory (*out NULL); derive may run on many
- * threads at once (it only reads k); free wipes the key. */
+ * threads at once (it only reads k). libcrypto holds the absorbed key in
+ * its own (ordinary) heap while k lives, as the stream's key is held;
+ * free overwrites that state and wipes licvault's copy of the key. */
 typedef struct lv__kdf_many lv__kdf_many;
+bool lv__kdf_many_accelerated(const lv__kdf_many *k); /* libcrypto in use */
 lv_status lv__kdf_many_new(lv__kdf_many **out, const uint8_t key[LV__KEY], const char *label);
 void lv__kdf_many_derive(const lv__kdf_many *k, uint8_t out[LV__KEY], const void *salt,
                          size_t saltlen);
@@ -143,7 +151,9 @@ void lv__hash_final(lv__hash_state *st, uint8_t out[LV__HASH]);
  * the speed of libsodium's BLAKE2b, and hashing was the largest single cost
  * of a backup. Init allocates (LV_E_NOMEM; LV_E_INTERNAL if libcrypto has
  * no SHA-256); final, or free for a digest abandoned, releases it. A
- * zero-filled lv__digest may be freed. Not thread-safe per object. */
+ * failed update or final (LV_E_INTERNAL) leaves no digest to trust: the
+ * caller gives up. A zero-filled lv__digest may be freed. Not thread-safe
+ * per object. */
 typedef enum lv__digest_alg { LV__DIGEST_BLAKE2B = 1, LV__DIGEST_SHA256 = 2 } lv__digest_alg;
 typedef struct lv__digest {
   lv__digest_alg alg;
@@ -151,8 +161,8 @@ typedef struct lv__digest {
   void *evp; /* libcrypto's context, for SHA-256 */
 } lv__digest;
 lv_status lv__digest_init(lv__digest *d, lv__digest_alg alg);
-void lv__digest_update(lv__digest *d, const void *m, size_t n);
-void lv__digest_final(lv__digest *d, uint8_t out[LV__HASH]);
+lv_status lv__digest_update(lv__digest *d, const void *m, size_t n);
+lv_status lv__digest_final(lv__digest *d, uint8_t out[LV__HASH]);
 void lv__digest_free(lv__digest *d);
 
 #endif

@@ -24,20 +24,24 @@ lv_status lv__digest_init(lv__digest *d, lv__digest_alg alg) {
   return LV_OK;
 }
 
-void lv__digest_update(lv__digest *d, const void *m, size_t n) {
-  if (d->alg == LV__DIGEST_BLAKE2B) lv__hash_update(&d->b2, m, n);
-  else EVP_DigestUpdate(d->evp, m, n); /* cannot fail for a software digest */
+lv_status lv__digest_update(lv__digest *d, const void *m, size_t n) {
+  if (d->alg == LV__DIGEST_BLAKE2B) {
+    lv__hash_update(&d->b2, m, n);
+    return LV_OK;
+  }
+  return EVP_DigestUpdate(d->evp, m, n) == 1 ? LV_OK : LV_E_INTERNAL;
 }
 
-void lv__digest_final(lv__digest *d, uint8_t out[LV__HASH]) {
+lv_status lv__digest_final(lv__digest *d, uint8_t out[LV__HASH]) {
+  lv_status rc = LV_OK;
   if (d->alg == LV__DIGEST_BLAKE2B) {
     lv__hash_final(&d->b2, out);
   } else {
     unsigned int len = 0;
-    if (EVP_DigestFinal_ex(d->evp, out, &len) != 1 || len != LV__HASH)
-      memset(out, 0, LV__HASH); /* matches no part: the set fails to verify */
+    if (EVP_DigestFinal_ex(d->evp, out, &len) != 1 || len != LV__HASH) rc = LV_E_INTERNAL;
   }
   lv__digest_free(d);
+  return rc;
 }
 
 void lv__digest_free(lv__digest *d) {

@@ -57,8 +57,17 @@ void lv__kdf_many_derive(const lv__kdf_many *k, uint8_t out[LV__KEY], const void
   if (!ok) lv__kdf(out, k->key, k->label, salt, saltlen);
 }
 
+bool lv__kdf_many_accelerated(const lv__kdf_many *k) { return k && k->base; }
+
 void lv__kdf_many_free(lv__kdf_many *k) {
   if (!k) return;
+  if (k->base) {
+    /* libcrypto wipes only its copy of the key when freeing; the chain
+     * state with the key absorbed would stay in freed memory. Keying it
+     * anew with zeros overwrites that state first. */
+    static const uint8_t zeros[LV__KEY];
+    EVP_MAC_init(k->base, zeros, sizeof zeros, NULL);
+  }
   EVP_MAC_CTX_free(k->base);
   if (k->key) lv__secure_free(k->key);
   free(k->label);

@@ -10,6 +10,7 @@
  * libsodium itself, which writes the same bytes. tests/crypto checks the two
  * paths against each other. */
 #include <limits.h>
+#include <stdatomic.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -30,6 +31,13 @@ _Static_assert(LV__SSTREAM_ABYTES == crypto_secretstream_xchacha20poly1305_ABYTE
 #define BULK_MIN 4096
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+#ifdef LV_FAULTS
+static _Atomic unsigned long bulk_done;
+unsigned long lv__sstream_bulk_count(void) { return bulk_done; }
+#define COUNT_BULK() bulk_done++
+#else
+#define COUNT_BULK() ((void)0)
+#endif
 static EVP_CIPHER *chacha; /* NULL: libsodium does everything */
 static EVP_MAC *poly;
 
@@ -131,6 +139,7 @@ static bool push_bulk(crypto_secretstream_xchacha20poly1305_state *s, uint8_t *o
   if (!ok) return false; /* nothing of s changed: libsodium writes it all again */
   memcpy(out + 1 + n, mac, sizeof mac);
   advance(s, mac, tag);
+  COUNT_BULK();
   return true;
 }
 
@@ -171,6 +180,7 @@ static int pull_bulk(crypto_secretstream_xchacha20poly1305_state *s, uint8_t *m,
   bulk_close(&b);
   if (!ok) return -1;
   advance(s, mac, *tag);
+  COUNT_BULK();
   return 1;
 }
 

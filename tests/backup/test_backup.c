@@ -157,6 +157,67 @@ static void set_holds_allowed_licenses_with_state(void **state) {
   fx_free(&f);
 }
 
+/* Sets of 6 groups exactly (6,144 licenses: the stream ends on a group
+ * boundary, with an empty final message) and of 6 groups and 65 licenses
+ * (a final message of one entry): more groups than the writer has buffers,
+ * so every buffer is reused, and long messages, so libcrypto encrypts
+ * them. Each reads back whole, in order, every pad opening its key. */
+static void large_sets_cross_every_buffer_and_group_end(void **state) {
+  (void)state;
+  static const unsigned counts[] = {6 * LV__SET_GROUP_ENTRIES, 6 * LV__SET_GROUP_ENTRIES + 65};
+  for (int c = 0; c < 2; c++) {
+    fx f;
+    seen sn = {0};
+    uint64_t written;
+    fx_init(&f, "bkbig", true);
+    fx_issue(&f, "a.lic", counts[c], NULL, "Many", NULL);
+    char *dir = fx_path(&f, "usb");
+    unsigned long bulk = lv__sstream_bulk_count();
+    assert_int_equal(backup(&f, dir, false, 0, &sn, NULL, &written), LV_OK);
+    assert_int_equal(written, counts[c]);
+    assert_int_equal(sn.last_done, counts[c]);
+    assert_true(lv__sstream_bulk_count() - bulk >= counts[c] / LV__ENTRIES_PER_MSG);
+    assert_int_equal(lv_backup_verify(dir, NULL, NULL, NULL), LV_OK);
+    lv__manifest m;
+    uint8_t key[32], secret[32];
+    assert_int_equal(lv__manifest_load(&m, dir), LV_OK);
+    assert_int_equal(m.parts[0].size, lv__stream_size(counts[c]));
+    stream_key(&f, &m, key, secret);
+    lv__set_reader *rd;
+    lv__entry e;
+    unsigned n = 0;
+    int64_t last_id = -1;
+    assert_int_equal(lv__set_reader_open(&rd, dir, &m, key), LV_OK);
+    while (lv__set_reader_next(rd, &e) == LV_OK && e.rec) {
+      lv__license l;
+      uint8_t pad[32], ckey[32];
+      lv__lic_ref ref;
+      assert_int_equal(lv__license_decode(&l, e.rec, e.len), LV_OK);
+      sqlite3_stmt *st;
+      assert_int_equal(sqlite3_prepare_v2(f.s->db, "SELECT id, ckey FROM licenses WHERE lid=?", -1,
+                                          &st, NULL),
+                       SQLITE_OK);
+      sqlite3_bind_blob(st, 1, l.lid, 16, SQLITE_STATIC);
+      assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+      assert_true(sqlite3_column_int64(st, 0) > last_id); /* store order */
+      last_id = sqlite3_column_int64(st, 0);
+      assert_int_equal(lv__store_open_ckey(f.s, ckey, sqlite3_column_blob(st, 1), 72, l.lid), LV_OK);
+      sqlite3_finalize(st);
+      lv__lic_ref_of(&ref, &l);
+      lv__set_license_pad(pad, secret, &ref);
+      for (int k = 0; k < 32; k++) pad[k] ^= e.locked[k];
+      assert_memory_equal(pad, ckey, 32);
+      n++;
+    }
+    assert_null(e.rec); /* the verified end, not an error */
+    assert_int_equal(n, counts[c]);
+    lv__set_reader_close(rd);
+    lv__manifest_free(&m);
+    free(dir);
+    fx_free(&f);
+  }
+}
+
 static void parts_are_short_upper_case_and_bounded(void **state) {
   (void)state;
   fx f;
@@ -479,6 +540,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(set_holds_allowed_licenses_with_state),
       cmocka_unit_test(parts_are_short_upper_case_and_bounded),
+      cmocka_unit_test(large_sets_cross_every_buffer_and_group_end),
       cmocka_unit_test(info_reads_the_manifest_alone),
       cmocka_unit_test(verify_catches_every_change),
       cmocka_unit_test(existing_backup_is_kept_without_overwrite),
