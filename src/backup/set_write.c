@@ -4,10 +4,10 @@
  * names these parts replaces the old one.
  *
  * Four threads share the work, in order, each of it sequential by nature:
- * the caller fills messages of entries; the crypto stage encrypts them
- * (the secretstream is one chain); the hash stage hashes the ciphertext
- * part by part; the io stage writes it (direct I/O, which blocks for the
- * device). The hash and io stages each keep their own offset into the
+ * the caller builds groups of entries in the writer's buffers; the crypto
+ * stage encrypts them (the secretstream is one chain); the hash stage
+ * hashes the ciphertext part by part; the io stage writes it (direct I/O,
+ * which blocks for the device). The hash and io stages each keep their own offset into the
  * current part; both cut parts at the same multiples of part_max, so the
  * hashes of the one and the files of the other line up. */
 #include <stdatomic.h>
