@@ -248,10 +248,7 @@ static void emit_rows(result lv, result sq, const result *rs) {
   }
   double mem = (double)lv.maxrss_kb / 1024.0;
   b = brow("licvault backup (restorer API, fsync'd)", lv);
-  b.base = "sqlite3 .backup";
-  b.base_value = sq.secs;
-  b.base_unit = "s";
-  b.ratio = lv.secs / sq.secs;
+  bench_row_vs_time(&b, "sqlite3 .backup", sq.secs);
   b.goal = "<= 2x, peak < 32 MiB";
   b.met = b.ratio <= GOAL_VS_SQLITE && mem < GOAL_RSS_MIB;
   bench_row_emit(&b);

@@ -44,6 +44,15 @@ static inline bench_row bench_row_plain(const char *op, double size, const char 
   return r;
 }
 
+/* Compares a timed row with a baseline timed in the same run: time over
+ * time. */
+static inline void bench_row_vs_time(bench_row *r, const char *base, double base_secs) {
+  r->base = base;
+  r->base_value = base_secs;
+  r->base_unit = "s";
+  r->ratio = r->secs / base_secs;
+}
+
 static inline void bench_row_emit(const bench_row *r) {
   const char *to = getenv("LV_BENCH_ROWS");
   if (!to || !*to) return;
