@@ -466,6 +466,48 @@ static void cancel_keeps_the_old_set(void **state) {
 
 /* Torture: fail the k-th write / fsync / rename of an overwrite, for every
  * k: each run fails cleanly with the old set intact, or succeeds. */
+/* The writer's buffer contract (backup.h): a put out of order, too large
+ * or after the last group fails, and from then on the writer gives no
+ * buffer and only aborts, leaving no part behind. */
+static void writer_refuses_a_broken_order_then_only_aborts(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir("bkorder");
+  uint8_t key[32] = {1}, header[LV__SSTREAM_HEADER];
+  for (int bad = 0; bad < 3; bad++) {
+    lv__set_writer *w;
+    assert_int_equal(lv__set_writer_open(&w, dir, 1, LV__PART_MIN, key, header), LV_OK);
+    uint8_t *a = lv__set_writer_take(w), *b = lv__set_writer_take(w);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_true(a != b);
+    memset(a, 0x5A, LV__ENTRY);
+    lv_status rc;
+    if (bad == 0) rc = lv__set_writer_put(w, b, 1); /* b before a */
+    else if (bad == 1) rc = lv__set_writer_put(w, a, LV__SET_GROUP_ENTRIES + 1);
+    else {
+      assert_int_equal(lv__set_writer_put(w, a, 1), LV_OK); /* short: the last */
+      rc = lv__set_writer_put(w, b, 1);
+    }
+    assert_int_equal(rc, LV_E_INTERNAL);
+    for (size_t i = 0; bad < 2 && i < LV__ENTRY; i++) assert_int_equal(a[i], 0); /* wiped */
+    assert_null(lv__set_writer_take(w));
+    lv__part *parts = NULL;
+    uint32_t nparts = 0;
+    assert_int_equal(lv__set_writer_finish(w, &parts, &nparts), LV_E_INTERNAL);
+    assert_null(parts);
+  }
+  /* nothing that looks like a part is left */
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int files = 0;
+  while (d && (e = readdir(d)))
+    if (e->d_name[0] != '.') files++;
+  if (d) closedir(d);
+  assert_int_equal(files, 0);
+  tu_rm_dir(dir);
+  free(dir);
+}
+
 static void every_io_failure_leaves_old_or_new(void **state) {
   (void)state;
   static const struct {
@@ -541,6 +583,7 @@ int main(void) {
       cmocka_unit_test(set_holds_allowed_licenses_with_state),
       cmocka_unit_test(parts_are_short_upper_case_and_bounded),
       cmocka_unit_test(large_sets_cross_every_buffer_and_group_end),
+      cmocka_unit_test(writer_refuses_a_broken_order_then_only_aborts),
       cmocka_unit_test(info_reads_the_manifest_alone),
       cmocka_unit_test(verify_catches_every_change),
       cmocka_unit_test(existing_backup_is_kept_without_overwrite),
