@@ -307,6 +307,37 @@ static void import_is_all_or_nothing_across_batches(void **state) {
   rmfx(&f);
 }
 
+/* Signatures are checked behind the reader: a bad one is still named
+ * before a later problem the reader meets first (here the file's cut end),
+ * and a bad one after an earlier problem is not. */
+static void import_names_the_first_problem_in_file_order(void **state) {
+  (void)state;
+  fx f;
+  lv_import_result res;
+  mkfx(&f, "order");
+  char *p = issue(&f, "big.lic", 5000, NULL, NULL);
+  long sig3000 = 8 + 2999L * 285 + 4 + 281 - 1;
+  assert_int_equal(tu_flip(p, sig3000), 0);
+  assert_int_equal(tu_truncate(p, 8 + 4500L * 285 + 100), 0); /* inside license 4501 */
+  assert_int_equal(lv_store_import(f.s, p, &res, NULL, NULL), LV_E_BAD_SIGNATURE);
+  assert_int_equal(res.failed_at, 3000);
+  assert_true(res.failed_kid[0] != '\0');
+  assert_int_equal(res.imported, 0);
+  assert_int_equal(count(f.s), 0);
+  /* a record that does not decode (its magic) comes first: a bad
+   * signature after it is never looked at */
+  char *q = issue(&f, "q.lic", 5000, NULL, NULL);
+  assert_int_equal(tu_flip(q, 8 + 1000L * 285 + 4), 0);
+  assert_int_equal(tu_flip(q, 8 + 1999L * 285 + 4 + 281 - 1), 0);
+  assert_int_equal(lv_store_import(f.s, q, &res, NULL, NULL), LV_E_LICENSE_CORRUPT);
+  assert_int_equal(res.failed_at, 1001);
+  assert_int_equal(res.failed_kid[0], '\0');
+  assert_int_equal(count(f.s), 0);
+  free(p);
+  free(q);
+  rmfx(&f);
+}
+
 static int cancel_at_first(uint64_t done, void *ctx) {
   (void)done;
   (*(int *)ctx)++;
@@ -543,6 +574,7 @@ int main(void) {
       cmocka_unit_test(other_binding_is_invalid_machine),
       cmocka_unit_test(import_list_use_roundtrip),
       cmocka_unit_test(import_is_all_or_nothing_across_batches),
+      cmocka_unit_test(import_names_the_first_problem_in_file_order),
       cmocka_unit_test(bulk_import_into_empty_store),
       cmocka_unit_test(page_size_new_large_old_kept),
       cmocka_unit_test(import_cancel_changes_nothing),

@@ -1,0 +1,52 @@
+/* verifier.h (internal) - license signatures checked on background threads
+ * while the caller goes on with the same licenses (decode, store, build
+ * indexes), so that a load's serial work overlaps the verifications, which
+ * are its floor. The caller queues each record with its index in the input
+ * and its issuer's key; at the end it learns the first record, in input
+ * order, whose signature failed. Nothing queued is trusted until then.
+ *
+ * Memory is a fixed ring of chunks (LV__VERIFIER_BYTES), whatever the
+ * count: when it is full, lv__verifier_add waits for the threads. The ring
+ * holds only signed records and public keys, nothing secret.
+ *
+ * One caller thread drives a verifier: add, add, ..., then finish, which
+ * also frees it. Not for use from several threads at once. */
+#ifndef LV_LICENSE_VERIFIER_H
+#define LV_LICENSE_VERIFIER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "license/license.h"
+
+#define LV__VERIFIER_CHUNK (64 * 1024)
+#define LV__VERIFIER_CHUNKS 256 /* 16 MiB: a second or more of a core's verifications */
+#define LV__VERIFIER_BYTES ((size_t)LV__VERIFIER_CHUNK * LV__VERIFIER_CHUNKS)
+
+typedef struct lv__verifier lv__verifier;
+
+/* Starts nthreads threads (0: every record is verified in finish, on the
+ * caller's thread; a thread that cannot be started is simply missing).
+ * LV_E_NOMEM, and *out NULL, when the ring cannot be had. */
+lv_status lv__verifier_start(lv__verifier **out, unsigned nthreads);
+/* Queues record idx (n bytes, copied) to be verified against pk (copied).
+ * idx must grow from one call to the next. Returns LV_E_BAD_SIGNATURE
+ * (or the verification's own error) once any queued record has failed, so
+ * the caller can stop early; LV_E_INVALID_ARG for a record that cannot be
+ * a license's (larger than LV__LIC_MAX). */
+lv_status lv__verifier_add(lv__verifier *v, uint64_t idx, const uint8_t *rec, size_t n,
+                           const uint8_t pk[LV__SIGN_PK]);
+/* Records verified so far (for progress; any thread may not be done). */
+uint64_t lv__verifier_done(const lv__verifier *v);
+/* Waits for every queued record, stops the threads and frees v. Returns
+ * LV_OK when all verified, else the error of the first failed record in
+ * idx order, its idx in *bad_idx and, when bad_rec is not NULL, a copy of
+ * it (LV__LIC_MAX bytes of room) and its length in *bad_len. Accepts NULL
+ * (LV_OK). */
+lv_status lv__verifier_finish(lv__verifier *v, uint64_t *bad_idx, uint8_t *bad_rec,
+                              size_t *bad_len);
+/* Stops without verifying what is still queued (a canceled load), then
+ * frees v as finish does. Accepts NULL. */
+void lv__verifier_abort(lv__verifier *v);
+
+#endif
