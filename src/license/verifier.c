@@ -36,6 +36,7 @@ struct lv__verifier {
   pthread_cond_t work_cv; /* a chunk is ready, or stop */
   pthread_cond_t free_cv; /* a chunk is free again */
   uint8_t *mem;
+  unsigned nch; /* chunks in the ring */
   chunk ch[LV__VERIFIER_CHUNKS];
   unsigned ready[LV__VERIFIER_CHUNKS]; /* FIFO: verified in input order */
   unsigned head, nready;
@@ -96,7 +97,7 @@ static void *worker(void *arg) {
     while (!v->nready && !v->stop) pthread_cond_wait(&v->work_cv, &v->mu);
     if (!v->nready) break; /* stopped, and nothing left */
     chunk *c = &v->ch[v->ready[v->head]];
-    v->head = (v->head + 1) % LV__VERIFIER_CHUNKS;
+    v->head = (v->head + 1) % v->nch;
     v->nready--;
     bool skip = v->drop || (v->bad.any && c->first > v->bad.idx);
     pthread_mutex_unlock(&v->mu);
@@ -111,11 +112,13 @@ static void *worker(void *arg) {
   return NULL;
 }
 
-lv_status lv__verifier_start(lv__verifier **out, unsigned nthreads) {
+lv_status lv__verifier_start(lv__verifier **out, unsigned nthreads, size_t bytes) {
   *out = NULL;
   lv__verifier *v = lv__calloc(1, sizeof *v);
   if (!v) return LV_E_NOMEM;
-  v->mem = lv__malloc(LV__VERIFIER_BYTES);
+  size_t n = bytes / LV__VERIFIER_CHUNK;
+  v->nch = (unsigned)(n < 2 ? 2 : n > LV__VERIFIER_CHUNKS ? LV__VERIFIER_CHUNKS : n);
+  v->mem = lv__malloc((size_t)v->nch * LV__VERIFIER_CHUNK);
   if (!v->mem) {
     free(v);
     return LV_E_NOMEM;
@@ -125,9 +128,9 @@ lv_status lv__verifier_start(lv__verifier **out, unsigned nthreads) {
   pthread_cond_init(&v->free_cv, NULL);
   atomic_init(&v->bad_rc, LV_OK);
   atomic_init(&v->done, 0);
-  for (unsigned i = 0; i < LV__VERIFIER_CHUNKS; i++) {
+  for (unsigned i = 0; i < v->nch; i++) {
     v->ch[i].data = v->mem + (size_t)i * LV__VERIFIER_CHUNK;
-    v->freel[v->nfree++] = LV__VERIFIER_CHUNKS - 1 - i;
+    v->freel[v->nfree++] = v->nch - 1 - i;
   }
   if (nthreads > LV__PAR_MAX) nthreads = LV__PAR_MAX;
   for (unsigned t = 0; t < nthreads; t++)
@@ -158,7 +161,7 @@ static void submit(lv__verifier *v) {
     return;
   }
   pthread_mutex_lock(&v->mu);
-  v->ready[(v->head + v->nready) % LV__VERIFIER_CHUNKS] = (unsigned)(c - v->ch);
+  v->ready[(v->head + v->nready) % v->nch] = (unsigned)(c - v->ch);
   v->nready++;
   pthread_cond_signal(&v->work_cv);
   pthread_mutex_unlock(&v->mu);

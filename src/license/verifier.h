@@ -5,9 +5,11 @@
  * and its issuer's key; at the end it learns the first record, in input
  * order, whose signature failed. Nothing queued is trusted until then.
  *
- * Memory is a fixed ring of chunks (LV__VERIFIER_BYTES), whatever the
- * count: when it is full, lv__verifier_add waits for the threads. The ring
- * holds only signed records and public keys, nothing secret.
+ * Memory is a fixed ring of chunks, whatever the count: when it is full,
+ * lv__verifier_add waits for the threads. The ring is how far the caller
+ * may run ahead: at 16 MiB, about 48,000 licenses, a second or more of
+ * the cores' verifications. It holds only signed records and public keys,
+ * nothing secret.
  *
  * One caller thread drives a verifier: add, add, ..., then finish, which
  * also frees it. Not for use from several threads at once. */
@@ -20,15 +22,15 @@
 #include "license/license.h"
 
 #define LV__VERIFIER_CHUNK (64 * 1024)
-#define LV__VERIFIER_CHUNKS 256 /* 16 MiB: a second or more of a core's verifications */
-#define LV__VERIFIER_BYTES ((size_t)LV__VERIFIER_CHUNK * LV__VERIFIER_CHUNKS)
+#define LV__VERIFIER_CHUNKS 256 /* at most: a ring of 16 MiB */
 
 typedef struct lv__verifier lv__verifier;
 
-/* Starts nthreads threads (0: every record is verified in finish, on the
- * caller's thread; a thread that cannot be started is simply missing).
- * LV_E_NOMEM, and *out NULL, when the ring cannot be had. */
-lv_status lv__verifier_start(lv__verifier **out, unsigned nthreads);
+/* Starts nthreads threads (0: each chunk is verified on the caller's thread
+ * as it fills; a thread that cannot be started is simply missing) with a
+ * ring of about `bytes` (2 to LV__VERIFIER_CHUNKS chunks). LV_E_NOMEM, and
+ * *out NULL, when the ring cannot be had. */
+lv_status lv__verifier_start(lv__verifier **out, unsigned nthreads, size_t bytes);
 /* Queues record idx (n bytes, copied) to be verified against pk (copied).
  * idx must grow from one call to the next. Returns LV_E_BAD_SIGNATURE
  * (or the verification's own error) once any queued record has failed, so

@@ -1,8 +1,9 @@
 /* job_restore.c - the restore operation: individualize when asked, ask the
  * License Management Service for the set's stream key, then stream the set
- * in batches: verify each license's issuer signature on every core, ask the
- * service to approve the batch, unlock what it granted. Everything granted
- * goes into the store in one transaction at the end: all or none. */
+ * in batches: queue each license's issuer signature for the verifier's
+ * threads, ask the service to approve the batch, unlock what it granted.
+ * Everything granted goes into the store in one transaction, committed
+ * only once every signature has verified: all or none. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,11 +14,14 @@
 #include "core/parallel.h"
 #include "core/stage.h"
 #include "core/timeutil.h"
+#include "license/verifier.h"
 #include "restorer/restorer.h"
 #include "store/store.h"
 
 #define BATCH LV__ITEMS_MAX
 #define RESTORE_CACHE_KIB 32768
+#define RING_BULK ((size_t)16 << 20)
+#define RING_LIVE ((size_t)2 << 20)
 
 typedef struct slot {
   uint8_t rec[LV__LIC_MAX];
@@ -26,8 +30,6 @@ typedef struct slot {
   uint32_t plays;
   int64_t first_use;
   uint8_t locked[32];
-  const uint8_t *issuer_pk;
-  lv_status rc;
   bool present; /* already in the store: not asked for */
 } slot;
 
@@ -58,17 +60,14 @@ typedef struct rjob {
   uint8_t akey[LV__KEY];   /* protects what the service hands us */
   batch b[NBATCH];
   sqlite3_stmt *ins;
+  lv__verifier *ver; /* the issuers' signatures, checked behind this thread */
+  uint64_t nread;    /* licenses read from the set (the verifier's index) */
   bool bulk; /* the store was empty: no lookups by lid, indexes built at the end */
   uint64_t seen, granted, refused, present;
   char limit_url[1024];
 } rjob;
 
 static void emit(rjob *r, lv_event ev) { lv__job_emit(r->j, &ev); }
-
-static void verify_one(void *ctx, size_t i) {
-  slot *sl = &((slot *)ctx)[i];
-  sl->rc = sl->issuer_pk ? lv__license_verify(sl->rec, sl->len, sl->issuer_pk) : LV_E_UNTRUSTED_ISSUER;
-}
 
 static const uint8_t *issuer_pk(const lv__manifest *m, const uint8_t id[LV__KEYID]) {
   for (unsigned i = 0; i < m->nissuers; i++)
@@ -113,7 +112,9 @@ static lv_status open_set(rjob *r, uint8_t key[LV__KEY]) {
   return rc;
 }
 
-/* Reads up to BATCH entries into sl (signatures are checked apart). */
+/* Reads up to BATCH entries into sl and queues their signatures; a license
+ * of an issuer the set does not list, or a signature already known bad, is
+ * a corrupt set. */
 static lv_status read_batch(rjob *r, lv__set_reader *rd, slot *slots, size_t *n, bool *end) {
   lv__entry e;
   *n = 0;
@@ -130,15 +131,11 @@ static lv_status read_batch(rjob *r, lv__set_reader *rd, slot *slots, size_t *n,
     sl->first_use = e.first_use;
     memcpy(sl->locked, e.locked, 32);
     if (lv__license_decode(&sl->lic, sl->rec, sl->len) < 0) return LV_E_BACKUP_CORRUPT;
-    sl->issuer_pk = issuer_pk(r->m, sl->lic.issuer_id);
+    const uint8_t *pk = issuer_pk(r->m, sl->lic.issuer_id);
+    if (!pk || lv__verifier_add(r->ver, ++r->nread, sl->rec, sl->len, pk) < 0)
+      return LV_E_BACKUP_CORRUPT;
     sl->present = !(r->j->flags & LV_RESTORE_DRY_RUN) && !r->bulk && lv__store_has_lid(r->st, sl->lic.lid);
   }
-  return LV_OK;
-}
-
-static lv_status verified(const slot *slots, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (slots[i].rc < 0) return LV_E_BACKUP_CORRUPT; /* a license its issuer did not sign */
   return LV_OK;
 }
 
@@ -268,37 +265,28 @@ static lv_status individualize(rjob *r) {
 
 /* The pipeline, a batch of up to BATCH licenses at a time: while the
  * service decides on batches k and k+1 (two asker threads, two HTTP
- * connections: its writer can commit both in one group), the cores check
- * batch k+1's signatures and this thread reads batch k+2, then puts what
- * was granted of batch k into the store. Neither the service nor the cores
- * wait for this thread's reading and storing. */
+ * connections: its writer can commit both in one group), this thread reads
+ * batch k+2, then puts what was granted of batch k into the store; the
+ * verifier's threads check the signatures behind it all. Neither the
+ * service nor the cores wait for this thread's reading and storing. */
 static lv_status stream(rjob *r, const uint8_t key[LV__KEY]) {
   lv__set_reader *rd;
-  lv__par par;
-  bool end = false, verifying = false;
+  bool end = false;
   size_t k = 0, asked = 0; /* batches taken; batches handed to an asker */
   lv_status rc = lv__set_reader_open(&rd, r->j->path, r->m, key);
   if (rc < 0) return LV_E_BACKUP_CORRUPT;
   /* batch k lives in b[k % NBATCH] and goes to lane k % NLANE */
   rc = read_batch(r, rd, r->b[0].s, &r->b[0].n, &end);
   if (rc == LV_OK && r->b[0].n) {
-    lv__par_start(&par, lv__par_threads(), r->b[0].n, verify_one, r->b[0].s);
-    verifying = true;
     r->b[0].lane = 0;
     lv__stage_push(r->lane[0], &r->b[0]);
     asked = 1;
   }
   while (rc == LV_OK && k < asked) {
     batch *cur = &r->b[k % NBATCH], *nx = &r->b[(k + 1) % NBATCH];
-    /* read batch k+1 while the cores check batch k */
     nx->n = 0;
     if (!end) rc = read_batch(r, rd, nx->s, &nx->n, &end);
-    lv__par_join(&par);
-    verifying = false;
-    if (rc == LV_OK) rc = verified(cur->s, cur->n);
-    if (rc == LV_OK && nx->n) { /* batch k+1: check it, ask about it */
-      lv__par_start(&par, lv__par_threads(), nx->n, verify_one, nx->s);
-      verifying = true;
+    if (rc == LV_OK && nx->n) { /* batch k+1: ask about it */
       nx->lane = (unsigned)((k + 1) % NLANE);
       lv__stage_push(r->lane[nx->lane], nx);
       asked++;
@@ -314,11 +302,23 @@ static lv_status stream(rjob *r, const uint8_t key[LV__KEY]) {
     k++;
   }
   /* whatever happened, nothing may still use a batch when it goes */
-  if (verifying) lv__par_join(&par);
   for (unsigned l = 0; l < NLANE; l++) lv__stage_drain(r->lane[l]);
   for (size_t i = 0; i < NBATCH; i++) batch_clear(&r->b[i]);
   lv__set_reader_close(rd);
   return rc;
+}
+
+/* The verdict on the signatures, once the last is in: a license its issuer
+ * did not sign makes the whole set corrupt, whatever else went wrong after
+ * it was read. A canceled restore does not wait for it. */
+static lv_status settle(rjob *r, lv_status rc) {
+  lv__verifier *v = r->ver;
+  r->ver = NULL;
+  if (rc == LV_E_CANCELED) {
+    lv__verifier_abort(v);
+    return rc;
+  }
+  return lv__verifier_finish(v, NULL, NULL, NULL) < 0 ? LV_E_BACKUP_CORRUPT : rc;
 }
 
 static lv_status run(rjob *r) {
@@ -351,16 +351,23 @@ static lv_status run(rjob *r) {
    * nearly every one misses and a page is spilled for it. A cap, within
    * the restore's memory budget (docs/performance.md) */
   if (rc == LV_OK && !dry && !r->bulk) rc = lv__db_cache_kib(r->st->db, RESTORE_CACHE_KIB);
+  /* the ring covers the index build of a bulk load (as an import's);
+   * onto a store with licenses there is none, and the 32 MiB cache
+   * already takes much of the memory budget */
+  if (rc == LV_OK)
+    rc = lv__verifier_start(&r->ver, lv__par_threads(), r->bulk ? RING_BULK : RING_LIVE);
   if (rc == LV_OK) rc = stream(r, key);
   lv__memzero(key, sizeof key);
   emit(r, (lv_event){.type = LV_EV_DISCONNECTING});
   sqlite3_finalize(r->ins);
   r->ins = NULL;
   uint64_t dups = 0;
+  /* while the verifier finishes the last signatures */
   if (rc == LV_OK && r->bulk && (rc = lv__db_bulk_end(r->st->db, &dups)) == LV_OK) {
     r->granted -= dups; /* a set that lists a license twice brings it once */
     r->present += dups;
   }
+  rc = settle(r, rc);
   if (rc == LV_OK && !dry) rc = lv__db_commit(r->st->db);
   if (rc < 0 && !dry) lv__db_rollback(r->st->db); /* the store is as before */
   if (!dry && !r->bulk) lv__db_cache_kib(r->st->db, LV__DB_CACHE_DEFAULT_KIB);

@@ -10,6 +10,7 @@
 
 /* Enough records of mixed sizes to fill dozens of chunks. */
 #define N 3000
+#define RING ((size_t)1 << 20) /* 16 chunks: wraps many times */
 
 typedef struct recs {
   uint8_t pk[LV__SIGN_PK], sk[LV__SIGN_SK];
@@ -46,7 +47,7 @@ static void free_recs(recs *r) {
 static lv_status run_all(recs *r, unsigned threads, uint64_t *bad, uint8_t *bad_rec,
                          size_t *bad_len) {
   lv__verifier *v;
-  assert_int_equal(lv__verifier_start(&v, threads), LV_OK);
+  assert_int_equal(lv__verifier_start(&v, threads, RING), LV_OK);
   for (size_t i = 0; i < N; i++)
     if (lv__verifier_add(v, i + 1, r->rec[i], r->len[i], r->pk) < 0) break; /* may stop */
   return lv__verifier_finish(v, bad, bad_rec, bad_len);
@@ -56,17 +57,18 @@ static void all_good_on_any_thread_count(void **state) {
   (void)state;
   recs *r = make_recs();
   unsigned counts[] = {0, 1, 2, 4};
-  for (size_t c = 0; c < sizeof counts / sizeof *counts; c++) {
-    lv__verifier *v;
-    uint64_t bad = 77;
-    assert_int_equal(lv__verifier_start(&v, counts[c]), LV_OK);
-    for (size_t i = 0; i < N; i++)
-      assert_int_equal(lv__verifier_add(v, i + 1, r->rec[i], r->len[i], r->pk), LV_OK);
-    uint64_t before = lv__verifier_done(v);
-    assert_true(before <= N);
-    assert_int_equal(lv__verifier_finish(v, &bad, NULL, NULL), LV_OK);
-    assert_int_equal(bad, 77); /* untouched when nothing failed */
-  }
+  size_t rings[] = {0, RING}; /* 0: the smallest ring, two chunks */
+  for (size_t g = 0; g < 2; g++)
+    for (size_t c = 0; c < sizeof counts / sizeof *counts; c++) {
+      lv__verifier *v;
+      uint64_t bad = 77;
+      assert_int_equal(lv__verifier_start(&v, counts[c], rings[g]), LV_OK);
+      for (size_t i = 0; i < N; i++)
+        assert_int_equal(lv__verifier_add(v, i + 1, r->rec[i], r->len[i], r->pk), LV_OK);
+      assert_true(lv__verifier_done(v) <= N);
+      assert_int_equal(lv__verifier_finish(v, &bad, NULL, NULL), LV_OK);
+      assert_int_equal(bad, 77); /* untouched when nothing failed */
+    }
   free_recs(r);
 }
 
@@ -126,10 +128,10 @@ static void add_refuses_after_a_failure(void **state) {
   unsigned counts[] = {0, 2};
   for (size_t c = 0; c < 2; c++) {
     lv__verifier *v;
-    assert_int_equal(lv__verifier_start(&v, counts[c]), LV_OK);
+    assert_int_equal(lv__verifier_start(&v, counts[c], RING), LV_OK);
     lv_status rc = LV_OK;
     /* more than the ring holds: by then the first chunk has been checked */
-    size_t limit = 4 * (LV__VERIFIER_BYTES / LV__LIC_MIN), i;
+    size_t limit = 4 * (RING / LV__LIC_MIN), i;
     for (i = 0; i < limit && rc == LV_OK; i++)
       rc = lv__verifier_add(v, i + 1, r->rec[i % N], r->len[i % N], r->pk);
     assert_int_equal(rc, LV_E_BAD_SIGNATURE);
@@ -147,7 +149,7 @@ static void records_are_copied(void **state) {
   recs *r = make_recs();
   lv__verifier *v;
   uint8_t buf[LV__LIC_MAX];
-  assert_int_equal(lv__verifier_start(&v, 2), LV_OK);
+  assert_int_equal(lv__verifier_start(&v, 2, RING), LV_OK);
   for (size_t i = 0; i < N; i++) {
     memcpy(buf, r->rec[i], r->len[i]);
     assert_int_equal(lv__verifier_add(v, i + 1, buf, r->len[i], r->pk), LV_OK);
@@ -161,7 +163,7 @@ static void limits_and_null(void **state) {
   (void)state;
   lv__verifier *v;
   uint8_t big[LV__LIC_MAX + 1] = {0}, pk[LV__SIGN_PK] = {0};
-  assert_int_equal(lv__verifier_start(&v, 1), LV_OK);
+  assert_int_equal(lv__verifier_start(&v, 1, RING), LV_OK);
   assert_int_equal(lv__verifier_add(v, 1, big, sizeof big, pk), LV_E_INVALID_ARG);
   assert_int_equal(lv__verifier_finish(v, NULL, NULL, NULL), LV_OK); /* nothing queued */
   assert_int_equal(lv__verifier_finish(NULL, NULL, NULL, NULL), LV_OK);
@@ -177,7 +179,7 @@ static void abort_drops_the_queue(void **state) {
   unsigned counts[] = {0, 2};
   for (size_t c = 0; c < 2; c++) {
     lv__verifier *v;
-    assert_int_equal(lv__verifier_start(&v, counts[c]), LV_OK);
+    assert_int_equal(lv__verifier_start(&v, counts[c], RING), LV_OK);
     for (size_t i = 0; i < N; i++) lv__verifier_add(v, i + 1, r->rec[i], r->len[i], r->pk);
     lv__verifier_abort(v);
   }
