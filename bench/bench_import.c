@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_floor.h"
 #include "bench_rows.h"
 #include "core/parallel.h"
 #include "crypto/crypto.h"
@@ -69,24 +70,7 @@ static int phase_list(void) {
   return rc != LV_OK || n != n_lic;
 }
 
-static uint8_t vmsg[281], vsig[64], vpk[32];
-static void verify_one(void *ctx, size_t i) {
-  (void)i;
-  if (lv__sign_verify(vsig, vmsg, sizeof vmsg, vpk) != LV_OK) *(int *)ctx = 1;
-}
-
-static int phase_verify_floor(void) {
-  uint8_t sk[64];
-  int bad = 0;
-  lv__par p;
-  lv__crypto_init();
-  lv__random(vmsg, sizeof vmsg);
-  lv__sign_keypair(vpk, sk);
-  lv__sign(vsig, vmsg, sizeof vmsg, sk);
-  lv__par_start(&p, lv__par_threads(), (size_t)n_lic, verify_one, &bad);
-  lv__par_join(&p);
-  return bad;
-}
+static int phase_verify_floor(void) { return bench_floor_run(n_lic); }
 
 typedef struct result {
   double secs;
@@ -157,6 +141,7 @@ int main(int argc, char **argv) {
     return 1;
   lv_store_free(s);
 
+  bench_floor_prepare();
   result floor = run(phase_verify_floor);
   result issue = run(phase_issue);
   result imp = run(phase_import);

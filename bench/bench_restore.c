@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_floor.h"
 #include "bench_rows.h"
 #include "core/parallel.h"
 #include "crypto/keyfile.h"
@@ -171,23 +172,7 @@ static int phase_backup(void) { return operation(0); }
 static int phase_restore(void) { return operation(1); }
 static int phase_restore_full(void) { return operation(2); }
 
-static uint8_t vmsg[281], vsig[64], vpk[32];
-static void verify_one(void *ctx, size_t i) {
-  (void)i;
-  if (lv__sign_verify(vsig, vmsg, sizeof vmsg, vpk) != LV_OK) *(int *)ctx = 1;
-}
-static int phase_floor(void) {
-  uint8_t sk[64];
-  int bad = 0;
-  lv__par p;
-  lv__crypto_init();
-  lv__random(vmsg, sizeof vmsg);
-  lv__sign_keypair(vpk, sk);
-  lv__sign(vsig, vmsg, sizeof vmsg, sk);
-  lv__par_start(&p, lv__par_threads(), (size_t)n_lic, verify_one, &bad);
-  lv__par_join(&p);
-  return bad;
-}
+static int phase_floor(void) { return bench_floor_run(n_lic); }
 
 static bench_row rrow(const char *op, result r) {
   return bench_row_plain(op, (double)n_lic, "licenses", r.secs, (double)n_lic / r.secs,
@@ -227,6 +212,7 @@ int main(int argc, char **argv) {
   fprintf(stderr, "bench_restore: setting up %llu licenses (issue, import, backup)...\n", n_lic);
   run(phase_setup);
   result bk = run(phase_backup);
+  bench_floor_prepare();
   result fl = run(phase_floor);
   result rs = run(phase_restore);
   run(phase_setup_full);
