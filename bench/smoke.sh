@@ -41,6 +41,7 @@ expect=(
   "backup of the set to restore (reference)=1"
   "service baseline: bare MHD, verify + sign=1"
   "licvaultd /v1/restore, SQLite (fsync'd)=1"
+  "licvaultd /v1/restore, a computer per connection=1"
 )
 total=0
 for e in "${expect[@]}"; do
