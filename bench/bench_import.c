@@ -153,9 +153,9 @@ int main(int argc, char **argv) {
           floor.secs, floor2.secs);
   floor.secs = (floor.secs + floor2.secs) / 2;
   if (floor2.maxrss_kb > floor.maxrss_kb) floor.maxrss_kb = floor2.maxrss_kb;
-  printf("| %-32s | %9s | %10s | %12s | %11s | %-30s | %6s |\n", "operation", "licenses", "time",
+  printf("| %-33s | %9s | %10s | %12s | %11s | %-30s | %6s |\n", "operation", "licenses", "time",
          "rate", "peak RSS", "baseline (same run)", "ratio");
-  printf("|%s|%s|%s|%s|%s|%s|%s|\n", "----------------------------------", "-----------",
+  printf("|%s|%s|%s|%s|%s|%s|%s|\n", "-----------------------------------", "-----------",
          "------------", "--------------", "-------------", "--------------------------------",
          "--------");
   row("floor: Ed25519 verify (mean of 2)", floor, "-", 0);
