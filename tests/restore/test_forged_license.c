@@ -6,24 +6,10 @@
  * is put early, in the middle, and last, where only the final verdict
  * (after the index build) can catch it. */
 #include <sqlite3.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "fixture.h"
-#include "testutil.h"
-
-#include "service/svc.h"
+#include "inproc.h"
 
 #define COUNT 3000 /* three requests' worth, and more */
-
-static lv_status op(bool restore, const char *path, const char *store, const char *machine,
-                    const char *url) {
-  const char *props[] = {restore ? LV_PROP_RESTORE_PATH : LV_PROP_BACKUP_PATH, path,
-                         LV_PROP_STORE_PATH, store, LV_PROP_MACHINE_PATH, machine,
-                         url ? LV_PROP_SERVICE_URL : NULL, url, NULL};
-  return fx_run(restore, restore ? LV_RESTORE_INDIVIDUALIZE : 0, props);
-}
 
 /* Flips the last byte (the signature's) of the license stored at rowid. */
 static void forge(const char *store, long rowid) {
@@ -72,24 +58,17 @@ static void forged_license_fails_the_whole_restore(void **state) {
   fx a;
   fx_init(&a, "forged-A", true);
   fx_issue(&a, "t.lic", COUNT, NULL, "Title", NULL);
-  char *key_dir = strdup(a.svc_key), *db = fx_path(&a, "service.db"), url[64];
-  *strrchr(key_dir, '/') = '\0';
-  lv__svc svc;
-  lv__http *http;
-  uint16_t port = 0;
-  lv__svc_opts o = {.db = db, .key_dir = key_dir, .listen = "127.0.0.1:0", .max_computers = 50,
-                    .quiet = true};
-  assert_int_equal(lv__svc_init(&svc, &o), LV_OK);
-  assert_int_equal(lv__http_start(&http, &svc, &port), LV_OK);
-  snprintf(url, sizeof url, "http://127.0.0.1:%u", (unsigned)port);
+  inproc svc;
+  inproc_start(&svc, &a, 50);
+  const char *url = svc.url;
   lv_store_free(a.s);
   a.s = NULL;
 
   /* a genuine set first: it restores whole (the test's own control) */
   char *good = fx_path(&a, "good"), *b_store = fx_path(&a, "b-store"),
        *b_machine = fx_path(&a, "b.key");
-  assert_int_equal(op(false, good, a.store, a.machine, NULL), LV_OK);
-  assert_int_equal(op(true, good, b_store, b_machine, url), LV_OK);
+  assert_int_equal(inproc_op(false, good, a.store, a.machine, NULL), LV_OK);
+  assert_int_equal(inproc_op(true, good, b_store, b_machine, url), LV_OK);
   assert_int_equal(licenses_in(b_store, b_machine), COUNT);
 
   long where[] = {2, COUNT / 2 + 17, COUNT};
@@ -98,23 +77,22 @@ static void forged_license_fails_the_whole_restore(void **state) {
     forge(a.store, where[i]);
     snprintf(name, sizeof name, "forged%zu", i);
     char *set = fx_path(&a, name);
-    assert_int_equal(op(false, set, a.store, a.machine, NULL), LV_OK); /* backup does not judge */
+    assert_int_equal(inproc_op(false, set, a.store, a.machine, NULL), LV_OK); /* backup does not judge */
     /* onto a new computer (the bulk load) and onto B, which has them all */
     snprintf(name, sizeof name, "c%zu-store", i);
     char *c_store = fx_path(&a, name);
     snprintf(name, sizeof name, "c%zu.key", i);
     char *c_machine = fx_path(&a, name);
-    assert_int_equal(op(true, set, c_store, c_machine, url), LV_E_BACKUP_CORRUPT);
+    assert_int_equal(inproc_op(true, set, c_store, c_machine, url), LV_E_BACKUP_CORRUPT);
     assert_int_equal(licenses_in(c_store, c_machine), 0);
-    assert_int_equal(op(true, set, b_store, b_machine, url), LV_E_BACKUP_CORRUPT);
+    assert_int_equal(inproc_op(true, set, b_store, b_machine, url), LV_E_BACKUP_CORRUPT);
     assert_int_equal(licenses_in(b_store, b_machine), COUNT);
     forge(a.store, where[i]); /* flipped back: genuine again */
     free(set), free(c_store), free(c_machine);
   }
 
-  lv__http_stop(http);
-  lv__svc_fini(&svc);
-  free(key_dir), free(db), free(good), free(b_store), free(b_machine);
+  inproc_stop(&svc);
+  free(good), free(b_store), free(b_machine);
   fx_free(&a);
 }
 

@@ -3,24 +3,9 @@
  * nothing changes (plays used never go back); onto another computer it
  * brings the older state, and that computer counts against the limit like
  * any other, so the limit still holds. */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "fixture.h"
-#include "testutil.h"
-
-#include "service/svc.h"
+#include "inproc.h"
 
 static const char KID[] = "BQUFBQUFBQUFBQUFBQUFBQ=="; /* 10 plays */
-
-static lv_status op(bool restore, const char *path, const char *store, const char *machine,
-                    const char *url) {
-  const char *props[] = {restore ? LV_PROP_RESTORE_PATH : LV_PROP_BACKUP_PATH, path,
-                         LV_PROP_STORE_PATH, store, LV_PROP_MACHINE_PATH, machine,
-                         url ? LV_PROP_SERVICE_URL : NULL, url, NULL};
-  return fx_run(restore, restore ? LV_RESTORE_INDIVIDUALIZE : 0, props);
-}
 
 typedef struct got {
   lv_license_info info;
@@ -63,48 +48,40 @@ static void older_set_never_rolls_back_and_counts_as_a_computer(void **state) {
   r.playcount = 10;
   fx_issue(&a, "t.lic", 1, KID, "Ten plays", &r);
   /* the service, in-process, at most 3 computers per license */
-  char *key_dir = strdup(a.svc_key), *db = fx_path(&a, "service.db"), url[64];
-  *strrchr(key_dir, '/') = '\0';
-  lv__svc svc;
-  lv__http *http;
-  uint16_t port = 0;
-  lv__svc_opts o = {.db = db, .key_dir = key_dir, .listen = "127.0.0.1:0", .max_computers = 3,
-                    .quiet = true};
-  assert_int_equal(lv__svc_init(&svc, &o), LV_OK);
-  assert_int_equal(lv__http_start(&http, &svc, &port), LV_OK);
-  snprintf(url, sizeof url, "http://127.0.0.1:%u", (unsigned)port);
+  inproc svc;
+  inproc_start(&svc, &a, 3);
+  const char *url = svc.url;
   lv_store_free(a.s);
   a.s = NULL;
 
   /* A: one play, the old backup; two more plays, the new backup */
   char *old = fx_path(&a, "old"), *new_set = fx_path(&a, "new");
   use_on(a.store, a.machine, 1);
-  assert_int_equal(op(false, old, a.store, a.machine, NULL), LV_OK);
+  assert_int_equal(inproc_op(false, old, a.store, a.machine, NULL), LV_OK);
   use_on(a.store, a.machine, 2);
-  assert_int_equal(op(false, new_set, a.store, a.machine, NULL), LV_OK);
+  assert_int_equal(inproc_op(false, new_set, a.store, a.machine, NULL), LV_OK);
 
   /* B restores the new set (3 plays used) and plays once more */
   char *b_store = fx_path(&a, "b-store"), *b_machine = fx_path(&a, "b.key");
-  assert_int_equal(op(true, new_set, b_store, b_machine, url), LV_OK);
+  assert_int_equal(inproc_op(true, new_set, b_store, b_machine, url), LV_OK);
   assert_int_equal(plays_of(b_store, b_machine), 3);
   use_on(b_store, b_machine, 1);
   /* the old set onto B: B holds it, so nothing changes (4 stays 4) */
-  assert_int_equal(op(true, old, b_store, b_machine, url), LV_OK);
+  assert_int_equal(inproc_op(true, old, b_store, b_machine, url), LV_OK);
   assert_int_equal(plays_of(b_store, b_machine), 4);
 
   /* the old set onto C: the older state comes back (documented), and C is
    * the third computer: the limit is reached */
   char *c_store = fx_path(&a, "c-store"), *c_machine = fx_path(&a, "c.key");
-  assert_int_equal(op(true, old, c_store, c_machine, url), LV_OK);
+  assert_int_equal(inproc_op(true, old, c_store, c_machine, url), LV_OK);
   assert_int_equal(plays_of(c_store, c_machine), 1);
   /* D gets nothing, from either set */
   char *d_store = fx_path(&a, "d-store"), *d_machine = fx_path(&a, "d.key");
-  assert_int_equal(op(true, old, d_store, d_machine, url), LV_E_RESTORE_FRAUD);
-  assert_int_equal(op(true, new_set, d_store, d_machine, url), LV_E_RESTORE_FRAUD);
+  assert_int_equal(inproc_op(true, old, d_store, d_machine, url), LV_E_RESTORE_FRAUD);
+  assert_int_equal(inproc_op(true, new_set, d_store, d_machine, url), LV_E_RESTORE_FRAUD);
 
-  lv__http_stop(http);
-  lv__svc_fini(&svc);
-  free(key_dir), free(db), free(old), free(new_set), free(b_store), free(b_machine);
+  inproc_stop(&svc);
+  free(old), free(new_set), free(b_store), free(b_machine);
   free(c_store), free(c_machine), free(d_store), free(d_machine);
   fx_free(&a);
 }

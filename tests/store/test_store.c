@@ -289,51 +289,44 @@ static void page_size_new_large_old_kept(void **state) {
   rmfx(&f);
 }
 
-/* A bad license far past the first batch: everything before it goes too. */
+/* Offsets in a file of issue()'s licenses: header 8, each record 4 + 281. */
+static long rec_at(long n) { return 8 + (n - 1) * 285; }         /* license n's length */
+static long sig_last(long n) { return rec_at(n) + 4 + 281 - 1; } /* its signature's last byte */
+
+/* A bad license far past the first batch: everything before it goes too.
+ * Signatures are checked behind the reader, so the bad one is still named
+ * before a later problem the reader meets first (the file cut short). */
 static void import_is_all_or_nothing_across_batches(void **state) {
   (void)state;
   fx f;
   lv_import_result res;
   mkfx(&f, "aon");
   char *p = issue(&f, "big.lic", 5000, NULL, NULL);
-  /* license 4500's last signature byte: header 8, each record 4 + 281 */
-  long off = 8 + 4499L * 285 + 4 + 281 - 1;
-  assert_int_equal(tu_flip(p, off), 0);
+  assert_int_equal(tu_flip(p, sig_last(4500)), 0);
+  assert_int_equal(tu_truncate(p, rec_at(4501) + 100), 0);
   assert_int_equal(lv_store_import(f.s, p, &res, NULL, NULL), LV_E_BAD_SIGNATURE);
   assert_int_equal(res.failed_at, 4500);
+  assert_true(res.failed_kid[0] != '\0');
   assert_int_equal(res.imported, 0);
   assert_int_equal(count(f.s), 0);
   free(p);
   rmfx(&f);
 }
 
-/* Signatures are checked behind the reader: a bad one is still named
- * before a later problem the reader meets first (here the file's cut end),
- * and a bad one after an earlier problem is not. */
+/* A record that does not decode comes first: it is named, and a bad
+ * signature after it is never looked at. */
 static void import_names_the_first_problem_in_file_order(void **state) {
   (void)state;
   fx f;
   lv_import_result res;
   mkfx(&f, "order");
-  char *p = issue(&f, "big.lic", 5000, NULL, NULL);
-  long sig3000 = 8 + 2999L * 285 + 4 + 281 - 1;
-  assert_int_equal(tu_flip(p, sig3000), 0);
-  assert_int_equal(tu_truncate(p, 8 + 4500L * 285 + 100), 0); /* inside license 4501 */
-  assert_int_equal(lv_store_import(f.s, p, &res, NULL, NULL), LV_E_BAD_SIGNATURE);
-  assert_int_equal(res.failed_at, 3000);
-  assert_true(res.failed_kid[0] != '\0');
-  assert_int_equal(res.imported, 0);
-  assert_int_equal(count(f.s), 0);
-  /* a record that does not decode (its magic) comes first: a bad
-   * signature after it is never looked at */
   char *q = issue(&f, "q.lic", 5000, NULL, NULL);
-  assert_int_equal(tu_flip(q, 8 + 1000L * 285 + 4), 0);
-  assert_int_equal(tu_flip(q, 8 + 1999L * 285 + 4 + 281 - 1), 0);
+  assert_int_equal(tu_flip(q, rec_at(1001) + 4), 0); /* its magic */
+  assert_int_equal(tu_flip(q, sig_last(2000)), 0);
   assert_int_equal(lv_store_import(f.s, q, &res, NULL, NULL), LV_E_LICENSE_CORRUPT);
   assert_int_equal(res.failed_at, 1001);
   assert_int_equal(res.failed_kid[0], '\0');
   assert_int_equal(count(f.s), 0);
-  free(p);
   free(q);
   rmfx(&f);
 }
