@@ -14,8 +14,7 @@
 #include "core/alloc.h"
 #include "core/parallel.h"
 
-/* A record in a chunk: idx, length, issuer key, then its bytes. */
-#define HDR (8 + 4 + LV__SIGN_PK)
+#define HDR LV__VERIFIER_REC_HDR
 
 typedef struct chunk {
   uint8_t *data;
@@ -53,8 +52,8 @@ struct lv__verifier {
 };
 
 /* Verifies c's records up to its first failure (the later ones come after
- * it in input order, so they do not matter). */
-static void verify_chunk(const chunk *c, fail *f) {
+ * it in input order, so they do not matter); returns how many it checked. */
+static size_t verify_chunk(const chunk *c, fail *f) {
   const uint8_t *p = c->data;
   f->any = false;
   for (size_t i = 0; i < c->count; i++) {
@@ -70,10 +69,11 @@ static void verify_chunk(const chunk *c, fail *f) {
       f->rc = rc;
       f->len = len;
       memcpy(f->rec, rec, len);
-      return;
+      return i + 1;
     }
     p += HDR + len;
   }
+  return c->count;
 }
 
 /* Keeps f if it is the first failure in input order. Under mu. */
@@ -102,8 +102,7 @@ static void *worker(void *arg) {
     bool skip = v->drop || (v->bad.any && c->first > v->bad.idx);
     pthread_mutex_unlock(&v->mu);
     f.any = false;
-    if (!skip) verify_chunk(c, &f);
-    atomic_fetch_add(&v->done, c->count);
+    if (!skip) atomic_fetch_add(&v->done, verify_chunk(c, &f));
     pthread_mutex_lock(&v->mu);
     note_fail(v, &f);
     give_back(v, c);
@@ -152,8 +151,7 @@ static void submit(lv__verifier *v) {
   }
   if (!v->nth) {
     fail f;
-    verify_chunk(c, &f);
-    atomic_fetch_add(&v->done, c->count);
+    atomic_fetch_add(&v->done, verify_chunk(c, &f));
     pthread_mutex_lock(&v->mu);
     note_fail(v, &f);
     give_back(v, c);

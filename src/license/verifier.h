@@ -22,6 +22,10 @@
 #include "license/license.h"
 
 #define LV__VERIFIER_CHUNK (64 * 1024)
+/* What a record takes in a chunk beside its bytes: its index, its length
+ * and its issuer's key. A chunk is handed over when the next record would
+ * not fit. */
+#define LV__VERIFIER_REC_HDR (8 + 4 + LV__SIGN_PK)
 #define LV__VERIFIER_CHUNKS 256 /* at most: a ring of 16 MiB */
 
 typedef struct lv__verifier lv__verifier;
@@ -38,7 +42,7 @@ lv_status lv__verifier_start(lv__verifier **out, unsigned nthreads, size_t bytes
  * a license's (larger than LV__LIC_MAX). */
 lv_status lv__verifier_add(lv__verifier *v, uint64_t idx, const uint8_t *rec, size_t n,
                            const uint8_t pk[LV__SIGN_PK]);
-/* Records verified so far (for progress; any thread may not be done). */
+/* Records whose signature has been checked so far (for progress). */
 uint64_t lv__verifier_done(const lv__verifier *v);
 /* Waits for every queued record, stops the threads and frees v. Returns
  * LV_OK when all verified, else the error of the first failed record in

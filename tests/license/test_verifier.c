@@ -4,6 +4,7 @@
  * copied when queued, abort without verifying. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "license/verifier.h"
 #include "testutil.h"
@@ -43,6 +44,23 @@ static void free_recs(recs *r) {
   free(r);
 }
 
+/* Where the verifier's chunks start in r (record indexes, 0-based): a
+ * chunk is handed over when the next record would not fit. Returns the
+ * number of chunks. */
+static size_t chunk_starts(const recs *r, size_t *starts) {
+  size_t used = 0, k = 0;
+  starts[0] = 0;
+  for (size_t i = 0; i < N; i++) {
+    size_t need = LV__VERIFIER_REC_HDR + r->len[i];
+    if (used + need > LV__VERIFIER_CHUNK) {
+      starts[++k] = i;
+      used = 0;
+    }
+    used += need;
+  }
+  return k + 1;
+}
+
 /* Queues all of r (indexes 1..N) and finishes. */
 static lv_status run_all(recs *r, unsigned threads, uint64_t *bad, uint8_t *bad_rec,
                          size_t *bad_len) {
@@ -56,6 +74,9 @@ static lv_status run_all(recs *r, unsigned threads, uint64_t *bad, uint8_t *bad_
 static void all_good_on_any_thread_count(void **state) {
   (void)state;
   recs *r = make_recs();
+  size_t starts[N];
+  size_t nch = chunk_starts(r, starts);
+  assert_true(nch > 8);
   unsigned counts[] = {0, 1, 2, 4};
   size_t rings[] = {0, RING}; /* 0: the smallest ring, two chunks */
   for (size_t g = 0; g < 2; g++)
@@ -65,9 +86,39 @@ static void all_good_on_any_thread_count(void **state) {
       assert_int_equal(lv__verifier_start(&v, counts[c], rings[g]), LV_OK);
       for (size_t i = 0; i < N; i++)
         assert_int_equal(lv__verifier_add(v, i + 1, r->rec[i], r->len[i], r->pk), LV_OK);
-      assert_true(lv__verifier_done(v) <= N);
+      /* every chunk handed over gets checked, the caller's last one not
+       * yet: done reaches exactly the records before it */
+      size_t handed = starts[nch - 1];
+      for (int t = 0; t < 60000 && lv__verifier_done(v) < handed; t++)
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+      assert_int_equal(lv__verifier_done(v), handed);
       assert_int_equal(lv__verifier_finish(v, &bad, NULL, NULL), LV_OK);
       assert_int_equal(bad, 77); /* untouched when nothing failed */
+    }
+  free_recs(r);
+}
+
+/* Two threads on two neighbouring chunks, each with a bad record: the
+ * later record is found first when it opens its chunk and the earlier one
+ * closes the other (a thread must not keep the first it finds), and found
+ * last when the earlier one sits mid-chunk and the later one closes its
+ * chunk (nor the last: mid-chunk, the other thread has long started). */
+static void lowest_index_wins_whatever_the_order_found(void **state) {
+  (void)state;
+  recs *r = make_recs();
+  size_t starts[N];
+  assert_true(chunk_starts(r, starts) > 3);
+  size_t pairs[2][2] = {{starts[1] - 1, starts[1]}, {starts[1] / 2, starts[2] - 1}};
+  for (int round = 0; round < 4; round++)
+    for (size_t k = 0; k < 2; k++) {
+      size_t early = pairs[k][0], late = pairs[k][1];
+      r->rec[early][0] ^= 1;
+      r->rec[late][0] ^= 1;
+      uint64_t bad = 0;
+      assert_int_equal(run_all(r, 2, &bad, NULL, NULL), LV_E_BAD_SIGNATURE);
+      assert_int_equal(bad, early + 1);
+      r->rec[early][0] ^= 1;
+      r->rec[late][0] ^= 1;
     }
   free_recs(r);
 }
@@ -170,8 +221,8 @@ static void limits_and_null(void **state) {
   lv__verifier_abort(NULL);
 }
 
-/* Abort leaves what is queued unverified: a bad record is not reported,
- * and nothing leaks or hangs (the sanitizer builds check both). */
+/* Abort stops at once with records queued and one of them bad, with and
+ * without threads: nothing leaks or hangs (the sanitizer builds run it). */
 static void abort_drops_the_queue(void **state) {
   (void)state;
   recs *r = make_recs();
@@ -192,6 +243,7 @@ int main(void) {
       cmocka_unit_test(all_good_on_any_thread_count),
       cmocka_unit_test(names_the_bad_record),
       cmocka_unit_test(first_failure_in_input_order),
+      cmocka_unit_test(lowest_index_wins_whatever_the_order_found),
       cmocka_unit_test(add_refuses_after_a_failure),
       cmocka_unit_test(records_are_copied),
       cmocka_unit_test(limits_and_null),

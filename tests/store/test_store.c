@@ -293,6 +293,56 @@ static void page_size_new_large_old_kept(void **state) {
 static long rec_at(long n) { return 8 + (n - 1) * 285; }         /* license n's length */
 static long sig_last(long n) { return rec_at(n) + 4 + 281 - 1; } /* its signature's last byte */
 
+/* License n's KID as the file has it. */
+static void kid_of(const char *path, long n, char kid[LV_KID_STRLEN]) {
+  size_t len;
+  uint8_t *b = tu_read(path, &len);
+  lv__license l;
+  assert_non_null(b);
+  assert_true((size_t)rec_at(n) + 4 + 281 <= len);
+  assert_int_equal(lv__license_decode(&l, b + rec_at(n) + 4, 281), LV_OK);
+  lv__b64_encode(kid, l.kid, LV_KID_LEN);
+  free(b);
+}
+
+/* The trailer's hash made right again after a change to the records: the
+ * file then reads whole, and only a signature can tell. */
+static void reseal_trailer(const char *path) {
+  size_t len;
+  uint8_t *b = tu_read(path, &len);
+  assert_non_null(b);
+  assert_true(len > LV__HASH);
+  lv__hash(b + len - LV__HASH, b, len - LV__HASH);
+  assert_int_equal(tu_write(path, b, len), 0);
+  free(b);
+}
+
+/* A file that reads whole but holds a license its issuer did not sign: the
+ * reader finds nothing wrong and has stored everything when the verdict
+ * comes; the commit waits for it, so nothing is kept. */
+static void import_commits_only_after_every_signature(void **state) {
+  (void)state;
+  fx f;
+  lv_import_result res;
+  char kid[LV_KID_STRLEN];
+  mkfx(&f, "verdict");
+  char *p = issue(&f, "whole.lic", 5000, NULL, NULL);
+  assert_int_equal(tu_flip(p, sig_last(4999)), 0);
+  reseal_trailer(p);
+  kid_of(p, 4999, kid);
+  assert_int_equal(lv_store_import(f.s, p, &res, NULL, NULL), LV_E_BAD_SIGNATURE);
+  assert_int_equal(res.failed_at, 4999);
+  assert_string_equal(res.failed_kid, kid);
+  assert_int_equal(res.imported, 0);
+  assert_int_equal(count(f.s), 0);
+  assert_int_equal(tu_flip(p, sig_last(4999)), 0); /* the control: whole again */
+  reseal_trailer(p);
+  assert_int_equal(lv_store_import(f.s, p, &res, NULL, NULL), LV_OK);
+  assert_int_equal(count(f.s), 5000);
+  free(p);
+  rmfx(&f);
+}
+
 /* A bad license far past the first batch: everything before it goes too.
  * Signatures are checked behind the reader, so the bad one is still named
  * before a later problem the reader meets first (the file cut short). */
@@ -302,11 +352,13 @@ static void import_is_all_or_nothing_across_batches(void **state) {
   lv_import_result res;
   mkfx(&f, "aon");
   char *p = issue(&f, "big.lic", 5000, NULL, NULL);
+  char kid[LV_KID_STRLEN];
   assert_int_equal(tu_flip(p, sig_last(4500)), 0);
+  kid_of(p, 4500, kid);
   assert_int_equal(tu_truncate(p, rec_at(4501) + 100), 0);
   assert_int_equal(lv_store_import(f.s, p, &res, NULL, NULL), LV_E_BAD_SIGNATURE);
   assert_int_equal(res.failed_at, 4500);
-  assert_true(res.failed_kid[0] != '\0');
+  assert_string_equal(res.failed_kid, kid);
   assert_int_equal(res.imported, 0);
   assert_int_equal(count(f.s), 0);
   free(p);
@@ -568,6 +620,7 @@ int main(void) {
       cmocka_unit_test(import_list_use_roundtrip),
       cmocka_unit_test(import_is_all_or_nothing_across_batches),
       cmocka_unit_test(import_names_the_first_problem_in_file_order),
+      cmocka_unit_test(import_commits_only_after_every_signature),
       cmocka_unit_test(bulk_import_into_empty_store),
       cmocka_unit_test(page_size_new_large_old_kept),
       cmocka_unit_test(import_cancel_changes_nothing),
