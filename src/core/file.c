@@ -23,7 +23,7 @@
 #define AFILE_BUF (64 * 1024)
 /* Direct I/O: chunks of DIRECT_BUF bytes, at offsets and addresses that are
  * multiples of DIRECT_ALIGN (the largest logical block size in use). */
-#define DIRECT_BUF (2u << 20)
+#define DIRECT_BUF LV__AFILE_DIRECT_CHUNK
 #define DIRECT_ALIGN 4096
 
 struct lv__afile {

@@ -749,7 +749,7 @@ static void afile_direct_is_direct_until_the_tail(void **state) {
     free(p), free(t), free(dir);
     skip();
   }
-  size_t n = (2u << 20) * 2 + 5;
+  size_t n = LV__AFILE_DIRECT_CHUNK * 2 + 5;
   uint8_t *data = pattern(n);
   lv__afile *f;
   assert_int_equal(lv__afile_open_tmp_ex(&f, p, t, 0644, LV__AFILE_DIRECT), LV_OK);
@@ -765,15 +765,15 @@ static void afile_direct_is_direct_until_the_tail(void **state) {
   free(data), free(p), free(t), free(dir);
 }
 
-/* Sizes around the 2 MiB direct chunk and the 4 KiB block: whole chunks,
- * a chunk and a partial block, less than a block, nothing at all. */
+/* Sizes around the direct chunk and the 4 KiB block: whole chunks, a
+ * chunk and a partial block, less than a block, nothing at all. */
 static void afile_direct_writes_any_size(void **state) {
   (void)state;
-  static const size_t sizes[] = {0, 1, 4095, 4096, 4097, (2u << 20) - 1, 2u << 20,
-                                 (2u << 20) + 1, (2u << 20) + 4096, 5u * (1u << 20) + 123};
+  enum { C = LV__AFILE_DIRECT_CHUNK };
+  static const size_t sizes[] = {0, 1, 4095, 4096, 4097, C - 1, C, C + 1, C + 4096, 2u * C + 123};
   char *dir = tu_tmpdir("file");
   char *p = tu_path(dir, "PART.DAT"), *t = tu_path(dir, "PART.TMP");
-  uint8_t *data = pattern(6u << 20);
+  uint8_t *data = pattern(3u * LV__AFILE_DIRECT_CHUNK);
   for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
     lv__afile *f;
     assert_int_equal(lv__afile_open_tmp_ex(&f, p, t, 0644, LV__AFILE_DIRECT), LV_OK);
@@ -808,7 +808,7 @@ static void afile_direct_failures_keep_old_content(void **state) {
   };
   char *dir = tu_tmpdir("file");
   char *p = tu_path(dir, "PART.DAT"), *t = tu_path(dir, "PART.TMP");
-  size_t n = (4u << 20) + 99; /* two direct chunks and a tail */
+  size_t n = 2u * LV__AFILE_DIRECT_CHUNK + 99; /* two direct chunks and a tail */
   uint8_t *data = pattern(n);
   for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
     assert_int_equal(tu_write(p, "old", 3), 0);
@@ -841,7 +841,7 @@ static void afile_direct_refused_write_falls_back(void **state) {
   (void)state;
   char *dir = tu_tmpdir("file");
   char *p = tu_path(dir, "PART.DAT"), *t = tu_path(dir, "PART.TMP");
-  size_t n = (2u << 20) * 3 + 777;
+  size_t n = LV__AFILE_DIRECT_CHUNK * 3 + 777;
   uint8_t *data = pattern(n);
   for (unsigned long k = 1; k <= 3; k++) { /* the first, second, third chunk */
     lv__afile *f;
