@@ -64,8 +64,9 @@ typedef struct gen {
   atomic_int bad;
 } gen;
 
-/* Request i: a computer of its own (fresh keys, random id), a fresh request
- * id, the current time, one license; signed as the client signs. */
+/* Request i: from computer i % ncomp of g->comp, or (no list) from a
+ * computer of its own (fresh keys, random id); a fresh request id, the
+ * current time, one license; signed as the client signs. */
 static void gen_one(void *ctx, size_t i) {
   gen *g = ctx;
   lv__restore_req q;
@@ -77,19 +78,20 @@ static void gen_one(void *ctx, size_t i) {
   memset(&it, 0, sizeof it);
   lv__random(q.h.rid, LV__RID);
   q.h.time = lv__time_now();
-  lv__buf_init(&b, 1u << 16);
   if (g->comp) {
     const computer *c = &g->comp[i % g->ncomp];
     memcpy(q.h.who.machine_id, c->id, LV__MACHINE_ID);
     memcpy(q.h.who.sign_pk, c->sign_pk, LV__SIGN_PK);
     memcpy(q.h.who.box_pk, c->box_pk, LV__BOX_PK);
     memcpy(ssk, c->sign_sk, LV__SIGN_SK);
-  } else if ((lv__random(q.h.who.machine_id, LV__MACHINE_ID), 0) ||
-             lv__sign_keypair(q.h.who.sign_pk, ssk) < 0 ||
-             lv__box_keypair(q.h.who.box_pk, bsk) < 0) {
-    atomic_store(&g->bad, 1);
-    return;
+  } else {
+    lv__random(q.h.who.machine_id, LV__MACHINE_ID);
+    if (lv__sign_keypair(q.h.who.sign_pk, ssk) < 0 || lv__box_keypair(q.h.who.box_pk, bsk) < 0) {
+      atomic_store(&g->bad, 1);
+      return;
+    }
   }
+  lv__buf_init(&b, 1u << 16);
   memcpy(q.sealed_secret, g->sealed, LV__SEALED_SECRET);
   it.ref = g->lic[i / 3];
   q.items = &it;

@@ -55,7 +55,6 @@ struct lv__verifier {
  * it in input order, so they do not matter); returns how many it checked. */
 static size_t verify_chunk(const chunk *c, fail *f) {
   const uint8_t *p = c->data;
-  f->any = false;
   for (size_t i = 0; i < c->count; i++) {
     uint64_t idx;
     uint32_t len;
@@ -89,9 +88,20 @@ static void give_back(lv__verifier *v, chunk *c) {
   pthread_cond_signal(&v->free_cv);
 }
 
+/* Verifies c (unless skip: not worth it, or aborted), keeps its failure
+ * if it is the first, and gives c back. Called without mu. */
+static void check(lv__verifier *v, chunk *c, bool skip) {
+  fail f;
+  f.any = false;
+  if (!skip) atomic_fetch_add(&v->done, verify_chunk(c, &f));
+  pthread_mutex_lock(&v->mu);
+  note_fail(v, &f);
+  give_back(v, c);
+  pthread_mutex_unlock(&v->mu);
+}
+
 static void *worker(void *arg) {
   lv__verifier *v = arg;
-  fail f;
   pthread_mutex_lock(&v->mu);
   for (;;) {
     while (!v->nready && !v->stop) pthread_cond_wait(&v->work_cv, &v->mu);
@@ -101,11 +111,8 @@ static void *worker(void *arg) {
     v->nready--;
     bool skip = v->drop || (v->bad.any && c->first > v->bad.idx);
     pthread_mutex_unlock(&v->mu);
-    f.any = false;
-    if (!skip) atomic_fetch_add(&v->done, verify_chunk(c, &f));
+    check(v, c, skip);
     pthread_mutex_lock(&v->mu);
-    note_fail(v, &f);
-    give_back(v, c);
   }
   pthread_mutex_unlock(&v->mu);
   return NULL;
@@ -143,19 +150,8 @@ static void submit(lv__verifier *v) {
   chunk *c = v->cur;
   v->cur = NULL;
   if (!c) return;
-  if (!c->count) {
-    pthread_mutex_lock(&v->mu);
-    give_back(v, c);
-    pthread_mutex_unlock(&v->mu);
-    return;
-  }
-  if (!v->nth) {
-    fail f;
-    atomic_fetch_add(&v->done, verify_chunk(c, &f));
-    pthread_mutex_lock(&v->mu);
-    note_fail(v, &f);
-    give_back(v, c);
-    pthread_mutex_unlock(&v->mu);
+  if (!c->count || !v->nth) { /* nothing in it; or no thread: here */
+    check(v, c, !c->count);
     return;
   }
   pthread_mutex_lock(&v->mu);

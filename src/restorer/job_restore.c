@@ -20,8 +20,7 @@
 
 #define BATCH LV__ITEMS_MAX
 #define RESTORE_CACHE_KIB 32768
-#define RING_BULK ((size_t)16 << 20)
-#define RING_LIVE ((size_t)2 << 20)
+#define RING_LIVE ((size_t)2 << 20) /* onto a store with licenses */
 
 typedef struct slot {
   uint8_t rec[LV__LIC_MAX];
@@ -355,7 +354,7 @@ static lv_status run(rjob *r) {
    * onto a store with licenses there is none, and the 32 MiB cache
    * already takes much of the memory budget */
   if (rc == LV_OK)
-    rc = lv__verifier_start(&r->ver, lv__par_threads(), r->bulk ? RING_BULK : RING_LIVE);
+    rc = lv__verifier_start(&r->ver, lv__par_threads(), r->bulk ? LV__VERIFIER_RING_LOAD : RING_LIVE);
   if (rc == LV_OK) rc = stream(r, key);
   lv__memzero(key, sizeof key);
   emit(r, (lv_event){.type = LV_EV_DISCONNECTING});

@@ -17,9 +17,6 @@
 #include "store/store.h"
 
 #define PROGRESS_EVERY 2048
-/* How far the reader may run ahead of the signatures: enough to cover the
- * index build at a million licenses (~2 s on one core) */
-#define IMPORT_RING ((size_t)16 << 20)
 #define MAX_ISSUERS 8
 #ifndef IMPORT_CACHE_KIB
 #define IMPORT_CACHE_KIB 65536
@@ -146,7 +143,7 @@ static lv_status run(imp *m, slot *sl, lv_progress_cb progress, void *pctx) {
  * file order, whether this thread or the verifier found it. */
 static lv_status settle(imp *m, lv_status rc) {
   uint64_t bad = 0;
-  uint8_t *rec = lv__malloc(LV__LIC_MAX);
+  uint8_t rec[LV__LIC_MAX];
   size_t len = 0;
   lv_status vrc = lv__verifier_finish(m->ver, &bad, rec, &len);
   m->ver = NULL;
@@ -154,11 +151,10 @@ static lv_status settle(imp *m, lv_status rc) {
    * its key was unwrapped) */
   if (vrc < 0 && (rc == LV_OK || bad <= m->at)) {
     lv__license l;
-    bool named = rec && lv__license_decode(&l, rec, len) == LV_OK;
+    bool named = lv__license_decode(&l, rec, len) == LV_OK;
     fail_at(m, bad, named ? &l : NULL);
     rc = vrc;
   }
-  free(rec);
   return rc;
 }
 
@@ -178,7 +174,7 @@ lv_status lv_store_import(lv_store *s, const char *path, lv_import_result *res,
   sl = lv__calloc(1, sizeof *sl);
   rc = sl ? LV_OK : LV_E_NOMEM;
   if (rc == LV_OK) rc = lv__licfile_open(&m.rd, path);
-  if (rc == LV_OK) rc = lv__verifier_start(&m.ver, lv__par_threads(), IMPORT_RING);
+  if (rc == LV_OK) rc = lv__verifier_start(&m.ver, lv__par_threads(), LV__VERIFIER_RING_LOAD);
   /* a large import touches index pages at random: a bigger page cache for
    * its duration keeps SQLite from spilling and re-reading them (a cap, not
    * a size that grows with the file) */
