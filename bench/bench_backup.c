@@ -19,6 +19,10 @@
 
 /* Usage: bench_backup [N] [SCRATCH_DIR]  (default 1000000 /tmp; prints one table;
  * with LV_BENCH_ROWS, also its rows for bench/run.sh's table, see bench_rows.h)
+ * LV_BENCH_KEEP=1 keeps the scratch folder; LV_BENCH_REUSE=DIR (a kept folder
+ * of N licenses) skips the set-up and times LV_BENCH_ROUNDS (default 5)
+ * interleaved pairs of licvault backup and sqlite3 .backup: for A/B work on
+ * a machine whose speed drifts within minutes.
  * Set-up (issue and import, not timed) and every timed phase run in child
  * processes, so each phase's peak memory (maxrss from wait4) is its own. */
 
@@ -183,10 +187,11 @@ static int have_tool(const char *name) {
 typedef struct result {
   double secs;
   long maxrss_kb;
+  double cpu; /* user + system seconds */
 } result;
 
 static result run(int (*fn)(void), const char *what) {
-  result r = {0, 0};
+  result r = {0, 0, 0};
   struct rusage ru;
   int st;
   double t0 = now();
@@ -198,6 +203,8 @@ static result run(int (*fn)(void), const char *what) {
   }
   r.secs = now() - t0;
   r.maxrss_kb = ru.ru_maxrss;
+  r.cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+          (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
   return r;
 }
 
@@ -262,6 +269,29 @@ static void emit_rows(result lv, result sq, const result *rs) {
   bench_row_emit(&b);
 }
 
+/* LV_BENCH_REUSE: pairs of the two timed phases over a kept store. */
+static int rounds(void) {
+  const char *e = getenv("LV_BENCH_ROUNDS");
+  int k = e ? atoi(e) : 5;
+  double sum_lv = 0, sum_sq = 0;
+  for (int i = 0; i < k; i++) {
+    nftw(set, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    remove(copy);
+    sync();
+    result lv = run(phase_licvault, "licvault backup");
+    sync();
+    result sq = run(phase_sqlite, "sqlite3 .backup");
+    sum_lv += lv.secs;
+    sum_sq += sq.secs;
+    printf("round %d: licvault %.3f s (%.2f CPU-s, %.1f MiB), .backup %.3f s, ratio %.2fx\n",
+           i + 1, lv.secs, lv.cpu, (double)lv.maxrss_kb / 1024.0, sq.secs, lv.secs / sq.secs);
+  }
+  if (k > 0)
+    printf("mean: licvault %.3f s, .backup %.3f s, ratio of means %.2fx\n", sum_lv / k, sum_sq / k,
+           sum_lv / sum_sq);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc > 1) n_lic = strtoull(argv[1], NULL, 10);
   const char *base = argc > 2 ? argv[2] : "/tmp";
@@ -269,6 +299,8 @@ int main(int argc, char **argv) {
   if (!n_lic || !mkdtemp(dir)) return 2;
   n_bad = n_lic / 5;
   n_ok = n_lic - n_bad;
+  const char *reuse = getenv("LV_BENCH_REUSE");
+  if (reuse) snprintf(dir, sizeof dir, "%s", reuse);
   snprintf(store, sizeof store, "%s/store", dir);
   snprintf(db, sizeof db, "%s/store.db", store);
   snprintf(mfile, sizeof mfile, "%s/machine.key", dir);
@@ -284,6 +316,8 @@ int main(int argc, char **argv) {
   snprintf(dot_backup, sizeof dot_backup, ".backup \"%s\"", copy);
   snprintf(repo, sizeof repo, "%s/restic-repo", dir);
   snprintf(cache, sizeof cache, "%s/restic-cache", dir);
+
+  if (reuse) return rounds();
 
   /* set-up: keys, the store, its licenses */
   lv__keyfile k;
@@ -314,7 +348,7 @@ int main(int argc, char **argv) {
   result lv = run(phase_licvault, "licvault backup");
   sync();
   result sq = run(phase_sqlite, "sqlite3 .backup");
-  result rs = {0, 0};
+  result rs = {0, 0, 0};
   if (restic) {
     sync();
     rs = run(phase_restic, "restic backup");

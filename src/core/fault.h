@@ -15,6 +15,7 @@ typedef enum lv__fault_point {
   LV_FAULT_FSYNC,
   LV_FAULT_RENAME,
   LV_FAULT_DIRSYNC, /* fsync of a folder, after a rename or create */
+  LV_FAULT_FLUSH,   /* a flush-behind's fdatasync (core/flusher.h), on its thread */
   LV_FAULT__COUNT
 } lv__fault_point;
 

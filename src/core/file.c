@@ -19,6 +19,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/fault.h"
+#include "core/flusher.h"
 
 #define AFILE_BUF (64 * 1024)
 /* Direct I/O: chunks of DIRECT_BUF bytes, at offsets and addresses that are
@@ -38,6 +39,7 @@ struct lv__afile {
   uint8_t *dbuf; /* direct mode: DIRECT_BUF aligned bytes, used instead of buf */
   size_t dhigh;  /* the most of dbuf ever filled: what abort wipes */
   bool direct;   /* the descriptor has O_DIRECT set */
+  lv__flusher *behind; /* LV__AFILE_DIRECT files: flushed behind the writer */
   uint8_t buf[AFILE_BUF];
 };
 
@@ -241,6 +243,7 @@ lv_status lv__afile_open_tmp_ex(lv__afile **out, const char *path, const char *t
   /* a file system without direct I/O (tmpfs, some FUSE) refuses it here,
    * or later with EINVAL: then the page cache, as for any file */
   set_direct(f, true);
+  f->behind = lv__flusher_start(f->fd);
   *out = f;
   return LV_OK;
 }
@@ -277,6 +280,7 @@ static lv_status flush(lv__afile *f) {
   if (f->dbuf && f->fill > f->dhigh) f->dhigh = f->fill;
   f->fill = 0;
   if (!e && !f->direct) start_writeback(f);
+  if (!e && done == DIRECT_BUF) lv__flusher_kick(f->behind); /* a whole chunk, not the tail */
   return e ? lv__errno_status(e) : LV_OK;
 }
 
@@ -313,7 +317,9 @@ lv_status lv__afile_commit_ex(lv__afile *f, bool *in_place) {
     goto done;
   }
   if ((rc = f->err) < 0 || (rc = flush(f)) < 0) goto done;
-  if ((e = do_fsync(f->fd)) != 0) {
+  e = lv__flusher_stop(f->behind); /* a background flush's error is this file's */
+  f->behind = NULL;
+  if (e || (e = do_fsync(f->fd)) != 0) {
     rc = lv__errno_status(e);
     goto done;
   }
@@ -376,6 +382,7 @@ lv_status lv__afile_commit(lv__afile *f) { return lv__afile_commit_ex(f, NULL); 
 
 void lv__afile_abort(lv__afile *f) {
   if (!f) return;
+  lv__flusher_stop(f->behind); /* before the descriptor it flushes is closed */
   if (f->fd >= 0) close(f->fd);
   if (f->tmp && !f->anon) unlink(f->tmp);
   lv__wipe(f->buf, sizeof f->buf);

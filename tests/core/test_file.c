@@ -833,6 +833,41 @@ static void afile_direct_failures_keep_old_content(void **state) {
   free(data), free(p), free(t), free(dir);
 }
 
+/* A long direct write is flushed behind the writer, and a flush that fails
+ * there fails the file (its own fsync would no longer see the error): the
+ * commit reports it, the old file stays and no temp file is left. */
+static void afile_direct_background_flush_failure_fails_commit(void **state) {
+  (void)state;
+  static const struct {
+    int err;
+    lv_status want;
+  } cases[] = {{0, LV_OK}, {EIO, LV_E_IO}, {ENOSPC, LV_E_NOSPACE}};
+  char *dir = tu_tmpdir("file");
+  char *p = tu_path(dir, "PART.DAT"), *t = tu_path(dir, "PART.TMP");
+  size_t n = 2u * LV__AFILE_DIRECT_CHUNK + 99;
+  uint8_t *data = pattern(n);
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    assert_int_equal(tu_write(p, "old", 3), 0);
+    disarm_all();
+    if (cases[k].err) lv__fault_arm(LV_FAULT_FLUSH, 1, cases[k].err);
+    lv__afile *f = NULL;
+    assert_int_equal(lv__afile_open_tmp_ex(&f, p, t, 0644, LV__AFILE_DIRECT), LV_OK);
+    /* one whole chunk asks for a flush; wait until it has started, so
+     * that the commit cannot drop it as not yet begun */
+    assert_int_equal(lv__afile_write(f, data, LV__AFILE_DIRECT_CHUNK), LV_OK);
+    for (int i = 0; i < 10000 && lv__fault_calls(LV_FAULT_FLUSH) == 0; i++) usleep(1000);
+    assert_true(lv__fault_calls(LV_FAULT_FLUSH) >= 1);
+    assert_int_equal(lv__afile_write(f, data + LV__AFILE_DIRECT_CHUNK, n - LV__AFILE_DIRECT_CHUNK),
+                     LV_OK);
+    assert_int_equal(lv__afile_commit(f), cases[k].want);
+    disarm_all();
+    if (cases[k].want == LV_OK) assert_file_is(p, data, n);
+    else assert_file_is(p, "old", 3);
+    assert_false(exists(t));
+  }
+  free(data), free(p), free(t), free(dir);
+}
+
 /* A file system that takes O_DIRECT at open but refuses a direct write
  * (EINVAL: alignment it will not do): the writer goes on through the page
  * cache from where the file is, and the file is whole; a refusal that
@@ -893,6 +928,7 @@ int main(void) {
       T(afile_direct_writes_any_size),
       T(afile_direct_failures_keep_old_content),
       T(afile_direct_refused_write_falls_back),
+      T(afile_direct_background_flush_failure_fails_commit),
       T(afile_write_failure_midstream_keeps_old_content),
       T(afile_commit_after_failed_write_fails),
       T(afile_abort_leaves_no_file),

@@ -27,6 +27,7 @@ const char *tt_point_name(lv__fault_point p) {
   case LV_FAULT_FSYNC: return "fsync";
   case LV_FAULT_RENAME: return "rename";
   case LV_FAULT_DIRSYNC: return "dirsync";
+  case LV_FAULT_FLUSH: return "flush";
   default: return "?";
   }
 }
