@@ -91,6 +91,9 @@ typedef struct lv__entry {
 lv_status lv__entry_decode(lv__entry *out, const uint8_t e[LV__ENTRY]);
 void lv__entry_encode(uint8_t e[LV__ENTRY], const uint8_t *rec, size_t len, uint32_t plays,
                       int64_t first_use, const uint8_t locked[32]);
+/* Where an entry's locked content key is: a backup encodes an entry with a
+ * zero key on the thread that reads the store, and puts the key in later. */
+#define LV__ENTRY_LOCKED (2 + LV__LIC_MAX + 12)
 
 /* ---- writer (set_write.c) ---- */
 typedef struct lv__set_writer lv__set_writer;

@@ -307,5 +307,7 @@ void lv__entry_encode(uint8_t e[LV__ENTRY], const uint8_t *rec, size_t len, uint
   uint8_t *s = e + 2 + LV__LIC_MAX;
   lv__store_u32(s, plays);
   lv__store_u64(s + 4, (uint64_t)first_use);
-  memcpy(s + 12, locked, 32);
+  memcpy(e + LV__ENTRY_LOCKED, locked, 32);
 }
+_Static_assert(LV__ENTRY_LOCKED == 806 && LV__ENTRY_LOCKED + 32 + 2 == LV__ENTRY,
+               "docs/format.md: the locked key at 806, then two zero bytes");

@@ -24,13 +24,10 @@
 /* A batch is one of the writer's groups: its entries are built in place. */
 #define BATCH LV__SET_GROUP_ENTRIES
 
+/* What re-locking a license needs; its entry is already in the batch. */
 typedef struct slot {
-  uint8_t rec[LV__LIC_MAX];
-  size_t len;
   uint8_t lid[LV_LID_LEN];
   lv__lic_ref ref;
-  uint32_t plays;
-  int64_t first_use;
   uint8_t sealed[LV__CKEY + LV__AEAD_OVERHEAD]; /* content key under the store key */
   lv_status rc;
 } slot;
@@ -64,16 +61,17 @@ lv_status lv__backup_present(const char *dir) {
 
 static bool canceled(const job *j) { return j->h && j->h->cancel && atomic_load(j->h->cancel); }
 
-/* Worker: content key out of the store key, XOR the license's pad. */
+/* Worker: content key out of the store key, XOR the license's pad, into
+ * the entry that fill encoded. */
 static void relock_one(void *ctx, size_t i) {
   job *j = ((void **)ctx)[0];
   batch *b = ((void **)ctx)[1];
   slot *sl = &b->s[i];
   uint8_t ckey[LV__CKEY], pad[32];
+  uint8_t *locked = b->entries + i * LV__ENTRY + LV__ENTRY_LOCKED;
   sl->rc = lv__store_open_ckey(j->st, ckey, sl->sealed, sizeof sl->sealed, sl->lid);
   lv__set_pad(j->pads, pad, &sl->ref);
-  for (int k = 0; k < 32; k++) pad[k] ^= ckey[k];
-  lv__entry_encode(b->entries + i * LV__ENTRY, sl->rec, sl->len, sl->plays, sl->first_use, pad);
+  for (int k = 0; k < 32; k++) locked[k] = pad[k] ^ ckey[k];
   lv__memzero(ckey, sizeof ckey);
   lv__memzero(pad, sizeof pad);
 }
@@ -113,14 +111,14 @@ static lv_status fill(job *j, lv__set_writer *w, batch *b) {
     }
     lv_status rc = note_issuer(j, l.issuer_id);
     if (rc < 0) return rc;
+    static const uint8_t no_key[32];
+    lv__entry_encode(b->entries + b->n * LV__ENTRY, body, len,
+                     (uint32_t)sqlite3_column_int64(j->rows, 3), sqlite3_column_int64(j->rows, 4),
+                     no_key);
     slot *sl = &b->s[b->n++];
-    memcpy(sl->rec, body, len);
-    sl->len = len;
     memcpy(sl->lid, l.lid, LV_LID_LEN);
     lv__lic_ref_of(&sl->ref, &l);
     memcpy(sl->sealed, sqlite3_column_blob(j->rows, 2), sizeof sl->sealed);
-    sl->plays = (uint32_t)sqlite3_column_int64(j->rows, 3);
-    sl->first_use = sqlite3_column_int64(j->rows, 4);
   }
   return LV_OK;
 }
