@@ -273,34 +273,42 @@ static void emit_rows(result lv, result sq, const result *rs) {
 static int rounds(void) {
   const char *e = getenv("LV_BENCH_ROUNDS");
   int k = e ? atoi(e) : 5;
+  if (k < 1) {
+    fprintf(stderr, "bench_backup: LV_BENCH_ROUNDS must be a number of rounds, 1 or more\n");
+    return 2;
+  }
   double sum_lv = 0, sum_sq = 0;
   for (int i = 0; i < k; i++) {
+    result lv, sq;
     nftw(set, remove_one, 16, FTW_DEPTH | FTW_PHYS);
     remove(copy);
+    /* each goes first every other round: the one after reads a store the
+     * one before has just brought into the page cache */
     sync();
-    result lv = run(phase_licvault, "licvault backup");
+    if (i % 2 == 0) lv = run(phase_licvault, "licvault backup");
+    else sq = run(phase_sqlite, "sqlite3 .backup");
     sync();
-    result sq = run(phase_sqlite, "sqlite3 .backup");
+    if (i % 2 == 0) sq = run(phase_sqlite, "sqlite3 .backup");
+    else lv = run(phase_licvault, "licvault backup");
     sum_lv += lv.secs;
     sum_sq += sq.secs;
     printf("round %d: licvault %.3f s (%.2f CPU-s, %.1f MiB), .backup %.3f s, ratio %.2fx\n",
            i + 1, lv.secs, lv.cpu, (double)lv.maxrss_kb / 1024.0, sq.secs, lv.secs / sq.secs);
   }
-  if (k > 0)
-    printf("mean: licvault %.3f s, .backup %.3f s, ratio of means %.2fx\n", sum_lv / k, sum_sq / k,
-           sum_lv / sum_sq);
+  printf("mean: licvault %.3f s, .backup %.3f s, ratio of means %.2fx\n", sum_lv / k, sum_sq / k,
+         sum_lv / sum_sq);
   return 0;
 }
 
 int main(int argc, char **argv) {
   if (argc > 1) n_lic = strtoull(argv[1], NULL, 10);
   const char *base = argc > 2 ? argv[2] : "/tmp";
-  snprintf(dir, sizeof dir, "%s/lvbench.XXXXXX", base);
-  if (!n_lic || !mkdtemp(dir)) return 2;
-  n_bad = n_lic / 5;
-  n_ok = n_lic - n_bad;
   const char *reuse = getenv("LV_BENCH_REUSE");
   if (reuse) snprintf(dir, sizeof dir, "%s", reuse);
+  else snprintf(dir, sizeof dir, "%s/lvbench.XXXXXX", base);
+  if (!n_lic || (!reuse && !mkdtemp(dir))) return 2;
+  n_bad = n_lic / 5;
+  n_ok = n_lic - n_bad;
   snprintf(store, sizeof store, "%s/store", dir);
   snprintf(db, sizeof db, "%s/store.db", store);
   snprintf(mfile, sizeof mfile, "%s/machine.key", dir);

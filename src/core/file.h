@@ -35,7 +35,11 @@ enum {
    * aligned buffer, where the file system allows it, else through the page
    * cache as usual: a large file is not first copied into memory the
    * kernel must then flush (on a VM or a USB stick that copy and the
-   * flood of dirty pages cost more than the disk). Commit still fsyncs. */
+   * flood of dirty pages cost more than the disk). Commit still fsyncs.
+   * Such a file also has a thread of its own, a flusher (core/flusher.h),
+   * that fdatasyncs it after each whole chunk while the writer goes on, so
+   * that the device's cache is emptied as the file grows; a flush that
+   * fails there fails the commit. */
   LV__AFILE_DIRECT = 1,
 };
 /* A direct writer's chunk: the size of each write, and its buffer. One

@@ -12,7 +12,8 @@
  *
  * Ownership: the caller owns the flusher and the descriptor, and must stop
  * the flusher before it closes the descriptor. Thread safety: kick and stop
- * are for the one thread that writes the file. */
+ * must not run at the same time; the caller serialises them (the thread
+ * that writes the file, or one that has joined it). */
 #ifndef LV_CORE_FLUSHER_H
 #define LV_CORE_FLUSHER_H
 
@@ -28,5 +29,11 @@ void lv__flusher_kick(lv__flusher *fl);
  * thread, frees fl and returns the errno of the first flush that failed,
  * or 0. NULL: 0. */
 int lv__flusher_stop(lv__flusher *fl);
+
+#ifdef LV_FAULTS
+/* Test builds: called on the flusher's thread before each flush, when set
+ * (before any flusher starts), so that a test can hold a flush in progress. */
+extern void (*lv__flusher_test_hook)(void);
+#endif
 
 #endif
