@@ -33,6 +33,14 @@ static int open_scratch(char **dir, char **path) {
   return fd;
 }
 
+/* A flusher of fd, with the flush point counting from zero. */
+static lv__flusher *start_clean(int fd) {
+  disarm();
+  lv__flusher *fl = lv__flusher_start(fd);
+  assert_non_null(fl);
+  return fl;
+}
+
 static void done_with(int fd, char *dir, char *path) {
   close(fd);
   unlink(path);
@@ -50,9 +58,7 @@ static void stop_without_kick_flushes_nothing(void **state) {
   (void)state;
   char *dir, *path;
   int fd = open_scratch(&dir, &path);
-  disarm();
-  lv__flusher *fl = lv__flusher_start(fd);
-  assert_non_null(fl);
+  lv__flusher *fl = start_clean(fd);
   assert_int_equal(lv__flusher_stop(fl), 0);
   assert_int_equal(lv__fault_calls(LV_FAULT_FLUSH), 0);
   done_with(fd, dir, path);
@@ -62,9 +68,7 @@ static void each_kick_after_a_flush_flushes_again(void **state) {
   (void)state;
   char *dir, *path;
   int fd = open_scratch(&dir, &path);
-  disarm();
-  lv__flusher *fl = lv__flusher_start(fd);
-  assert_non_null(fl);
+  lv__flusher *fl = start_clean(fd);
   for (unsigned long k = 1; k <= 3; k++) {
     lv__flusher_kick(fl);
     wait_flushes(k);
@@ -93,12 +97,10 @@ static void kicks_during_a_flush_coalesce(void **state) {
   (void)state;
   char *dir, *path;
   int fd = open_scratch(&dir, &path);
-  disarm();
   gate_closed = true;
   gate_waiting = 0;
   lv__flusher_test_hook = gate;
-  lv__flusher *fl = lv__flusher_start(fd);
-  assert_non_null(fl);
+  lv__flusher *fl = start_clean(fd);
   lv__flusher_kick(fl);
   pthread_mutex_lock(&gate_mu); /* the first flush is under way, held */
   while (gate_waiting == 0) pthread_cond_wait(&gate_cv, &gate_mu);
