@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "client/client.h"
+#include "core/file.h"
 #include "core/timeutil.h"
 #include "invariants.h"
 #include "svc_fixture.h"
@@ -168,6 +170,92 @@ static void storage_failure_is_503_and_changes_nothing(void **state) {
   req_free(&qb), req_free(&qc), resp_free(&rb), resp_free(&rc);
 }
 
+/* Grants in the database file itself, without its WAL: what a checkpoint
+ * put there. The file is copied, so SQLite does not see the live WAL. */
+static int64_t grants_in_main_file(const svc_fx *f) {
+  char *copy = tu_path(f->dir, "main-only.db");
+  uint8_t *data = NULL;
+  size_t n = 0;
+  assert_int_equal(lv__file_read_all(f->db, (size_t)1 << 30, &data, &n), LV_OK);
+  assert_int_equal(lv__file_write_atomic(copy, data, n, 0600), LV_OK);
+  free(data);
+  sqlite3 *db;
+  sqlite3_stmt *st;
+  int64_t c = -1;
+  assert_int_equal(sqlite3_open_v2(copy, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  /* no table at all: the schema itself is still in the WAL */
+  if (sqlite3_prepare_v2(db, "SELECT count(*) FROM grants", -1, &st, NULL) != SQLITE_OK) c = 0;
+  else if (sqlite3_step(st) == SQLITE_ROW) c = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  unlink(copy);
+  free(copy);
+  return c;
+}
+
+/* SQLite commits without a sync; the answer waits for the syncer's
+ * fdatasync of the WAL. When that fails, the grant is committed but not
+ * known durable: the answer is 503, and nothing more is answered until a
+ * checkpoint has written every committed page into the database file and
+ * synced it; then the retry gets the decision that was recorded. */
+static void an_answer_waits_for_its_wal_sync(void **state) {
+  svc_fx *f = *state;
+  if (pg_url()) skip(); /* the WAL and its syncer are SQLite's */
+  fx_start(f, "svc-walsync", 3, 0, T0);
+  comp x, a, b;
+  set s;
+  lv__item L[2];
+  got g;
+  req qa;
+  resp ra;
+  comp_new(&x), comp_new(&a), comp_new(&b);
+  set_new(&s, f->key.box_pk);
+  lic_new(&L[0], x.who.machine_id, "Synced");
+  lic_new(&L[1], x.who.machine_id, "Unsynced");
+  resp_init(&ra);
+
+  lv__fault_arm(LV_FAULT_FSYNC, 0, 0); /* counts the syncs only */
+  fx_restore(f, &a, &s, &L[0], 1, false, &g);
+  fx_expect(&g, 0, LV__OUT_RESTORE, 1);
+  assert_true(lv__fault_calls(LV_FAULT_FSYNC) >= 1); /* the answer came after a sync */
+  assert_int_equal(grants_in_main_file(f), 0);      /* in the WAL only: no checkpoint yet */
+  lv__svc_stats before = stats_of(f);
+
+  /* the next sync fails: the grant is committed, its answer is not sent */
+  req_restore(&qa, &a, &s, &L[1], 1, false, T0, NULL);
+  lv__fault_arm(LV_FAULT_FSYNC, 1, EIO);
+  post_req(f, LV__PATH_RESTORE, &qa, &ra);
+  lv__fault_arm(LV_FAULT_FSYNC, 0, 0);
+  assert_error(f, &ra, 503, LV_E_SERVICE_UNAVAILABLE, qa.hash);
+  assert_int_equal(stats_of(f).grants, before.grants + 1); /* recorded, not answered */
+  /* the next group first checkpoints: both grants are in the file now */
+  fx_restore(f, &b, &s, &L[0], 1, false, &g);
+  fx_expect(&g, 0, LV__OUT_RESTORE, 0);
+  assert_int_equal(grants_in_main_file(f), before.grants + 1);
+  /* the same request again: the recorded decision, charged once */
+  post_req(f, LV__PATH_RESTORE, &qa, &ra);
+  assert_int_equal(ra.status, 200);
+  check_restore(f, &a, &s, &L[1], 1, false, qa.hash, &ra.body, &g);
+  fx_expect(&g, 0, LV__OUT_RESTORE, 1);
+  assert_int_equal(stats_of(f).grants, before.grants + 2);
+
+  /* a checkpoint that fails too: still nothing answered, until one works */
+  req_free(&qa);
+  req_restore(&qa, &b, &s, &L[1], 1, false, T0, NULL);
+  lv__fault_arm_sticky(LV_FAULT_FSYNC, 1, EIO);
+  post_req(f, LV__PATH_RESTORE, &qa, &ra);
+  assert_error(f, &ra, 503, LV_E_SERVICE_UNAVAILABLE, qa.hash);
+  post_req(f, LV__PATH_RESTORE, &qa, &ra);
+  assert_error(f, &ra, 503, LV_E_SERVICE_UNAVAILABLE, qa.hash);
+  lv__fault_arm(LV_FAULT_FSYNC, 0, 0);
+  post_req(f, LV__PATH_RESTORE, &qa, &ra);
+  assert_int_equal(ra.status, 200);
+  check_restore(f, &b, &s, &L[1], 1, false, qa.hash, &ra.body, &g);
+  fx_expect(&g, 0, LV__OUT_RESTORE, 0);
+  assert_int_equal(stats_of(f).grants, before.grants + 3);
+  req_free(&qa), resp_free(&ra);
+}
+
 /* ---- the grant path under every failure (issue #7) ---- */
 
 typedef struct grant_run {
@@ -283,6 +371,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       T(service_down_is_unavailable),
       T(storage_failure_is_503_and_changes_nothing),
+      T(an_answer_waits_for_its_wal_sync),
       T(grant_path_under_every_failure),
   };
 #undef T
