@@ -1,5 +1,7 @@
 /* fuzz_proto.c - libFuzzer harness over every protocol message parser, both
- * sides (first byte selects); what parses must format and parse back equal. */
+ * sides (first byte selects); what parses must format and parse back equal,
+ * and the restore parsers must decide as jansson does on the whole body
+ * (lv__proto_no_cuts), whatever their shortcut past it. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,9 +37,33 @@ static void open_req(const uint8_t *d, size_t n, lv__buf *b) {
   CHECK(!memcmp(m.service_id, m2.service_id, LV__KEYID));
 }
 
+/* The verdict and items of a parse without the shortcut. */
+static void whole_req(const uint8_t *d, size_t n, lv_status want, const lv__restore_req *m) {
+  lv__restore_req w;
+  lv__proto_no_cuts = true;
+  lv_status rc = lv__restore_req_parse(&w, d, n);
+  lv__proto_no_cuts = false;
+  CHECK(rc == want);
+  CHECK(rc < 0 || (w.n == m->n && !memcmp(w.items, m->items, m->n * sizeof *m->items)));
+  lv__restore_req_free(&w);
+}
+
+static void whole_resp(const uint8_t *d, size_t n, lv_status want, const lv__restore_resp *m) {
+  lv__restore_resp w;
+  lv__proto_no_cuts = true;
+  lv_status rc = lv__restore_resp_parse(&w, d, n);
+  lv__proto_no_cuts = false;
+  CHECK(rc == want);
+  CHECK(rc < 0 || (w.n == m->n && !memcmp(w.items, m->items, m->n * sizeof *m->items) &&
+                   w.pads_len == m->pads_len && (!w.pads_len || !memcmp(w.pads, m->pads, w.pads_len))));
+  lv__restore_resp_free(&w);
+}
+
 static void restore_req(const uint8_t *d, size_t n, lv__buf *b) {
   lv__restore_req m, m2;
-  if (lv__restore_req_parse(&m, d, n) < 0) {
+  lv_status prc = lv__restore_req_parse(&m, d, n);
+  whole_req(d, n, prc, &m);
+  if (prc < 0) {
     CHECK(!m.items && !m.n);
     return;
   }
@@ -69,7 +95,9 @@ static void open_resp(const uint8_t *d, size_t n, lv__buf *b) {
 
 static void restore_resp(const uint8_t *d, size_t n, lv__buf *b) {
   lv__restore_resp m, m2;
-  if (lv__restore_resp_parse(&m, d, n) < 0) {
+  lv_status prc = lv__restore_resp_parse(&m, d, n);
+  whole_resp(d, n, prc, &m);
+  if (prc < 0) {
     CHECK(!m.items && !m.pads && !m.n && !m.pads_len);
     return;
   }

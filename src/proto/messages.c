@@ -93,6 +93,172 @@ static json_t *load(const void *body, size_t n) {
   return j;
 }
 
+/* ---- large fields read past jansson ----
+ *
+ * The parse side of dump_spliced (below): jansson lexes a string one
+ * character at a time, which for a batch's items and pads (hundreds of
+ * kilobytes of base64) was a fifth of the service's work in a restore. The
+ * top-level object is walked by the rules of JSON to find the string
+ * values of the named keys; each is cut out (left as "") and read from the
+ * body directly; jansson parses the rest, with all its checks. A value is
+ * cut only when its key appears once, unescaped, and the value is a string
+ * with no escapes (then its bytes are its value); on anything else nothing
+ * is cut and jansson parses the whole body, so the outcome is jansson's
+ * either way (tests/proto: both ways agree on every corpus input). */
+#define CUT_MAX 2
+
+typedef struct cut {
+  const char *key;
+  const char *at; /* the value's first character in the body, NULL: not cut */
+  size_t len;
+} cut;
+
+typedef struct scan {
+  const char *p, *end;
+} scan;
+
+static void ws(scan *s) {
+  while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r')) s->p++;
+}
+
+/* A string at s->p: its raw content, and whether it has escapes. */
+static bool scan_string(scan *s, const char **at, size_t *len, bool *escaped) {
+  if (s->p >= s->end || *s->p != '"') return false;
+  const char *q = ++s->p;
+  *escaped = false;
+  while (s->p < s->end && *s->p != '"') {
+    if ((unsigned char)*s->p < 0x20) return false;
+    if (*s->p == '\\') {
+      *escaped = true;
+      if (++s->p >= s->end) return false;
+    }
+    s->p++;
+  }
+  if (s->p >= s->end) return false;
+  *at = q;
+  *len = (size_t)(s->p++ - q);
+  return true;
+}
+
+static bool scan_value(scan *s, int depth) {
+  const char *at;
+  size_t len;
+  bool esc;
+  ws(s);
+  if (s->p >= s->end) return false;
+  char c = *s->p;
+  if (c == '"') return scan_string(s, &at, &len, &esc);
+  if (c != '{' && c != '[') { /* a number, true, false or null: jansson checks which */
+    const char *q = s->p;
+    while (s->p < s->end && (strchr("+-.eE", *s->p) || (*s->p >= '0' && *s->p <= '9') ||
+                             (*s->p >= 'a' && *s->p <= 'z')))
+      s->p++;
+    return s->p > q;
+  }
+  if (depth > 16) return false;
+  char close = c == '{' ? '}' : ']';
+  s->p++;
+  ws(s);
+  if (s->p < s->end && *s->p == close) return s->p++, true;
+  for (;;) {
+    ws(s);
+    if (c == '{') {
+      if (!scan_string(s, &at, &len, &esc)) return false;
+      ws(s);
+      if (s->p >= s->end || *s->p++ != ':') return false;
+    }
+    if (!scan_value(s, depth + 1)) return false;
+    ws(s);
+    if (s->p >= s->end) return false;
+    if (*s->p == close) return s->p++, true;
+    if (*s->p++ != ',') return false;
+  }
+}
+
+/* Finds the cuts' values in the top-level object; false: cut nothing. */
+static bool find_cuts(const char *body, size_t n, cut *cuts, size_t ncut) {
+  scan s = {body, body + n};
+  ws(&s);
+  if (s.p >= s.end || *s.p++ != '{') return false;
+  for (;;) {
+    const char *k, *v;
+    size_t kl, vl;
+    bool esc;
+    ws(&s);
+    if (!scan_string(&s, &k, &kl, &esc)) return false;
+    ws(&s);
+    if (s.p >= s.end || *s.p++ != ':') return false;
+    ws(&s);
+    cut *c = NULL;
+    for (size_t i = 0; !esc && i < ncut; i++)
+      if (strlen(cuts[i].key) == kl && !memcmp(cuts[i].key, k, kl)) c = &cuts[i];
+    if (c && (c->at || s.p >= s.end || *s.p != '"')) return false; /* twice, or not a string */
+    if (c) {
+      if (!scan_string(&s, &v, &vl, &esc) || esc) return false;
+      c->at = v;
+      c->len = vl;
+    } else if (!scan_value(&s, 1)) {
+      return false;
+    }
+    ws(&s);
+    if (s.p >= s.end) return false;
+    if (*s.p == '}') return true;
+    if (*s.p++ != ',') return false;
+  }
+}
+
+bool lv__proto_no_cuts; /* tests: parse every body whole */
+
+/* load(), with the cuts' values read past jansson where they can be;
+ * *nomem when it failed for want of memory. */
+static json_t *load_cut(const void *body, size_t n, cut *cuts, size_t ncut, bool *nomem) {
+  *nomem = false;
+  for (size_t i = 0; i < ncut; i++) cuts[i].at = NULL;
+  if (!body || n == 0 || n > LV__BODY_MAX || ncut > CUT_MAX) return NULL;
+  if (lv__proto_no_cuts || !find_cuts(body, n, cuts, ncut)) {
+    for (size_t i = 0; i < ncut; i++) cuts[i].at = NULL;
+    return load(body, n);
+  }
+  size_t left = n;
+  for (size_t i = 0; i < ncut; i++) left -= cuts[i].at ? cuts[i].len : 0;
+  char *rest = lv__malloc(left ? left : 1);
+  if (!rest) {
+    *nomem = true;
+    return NULL;
+  }
+  const cut *ord[CUT_MAX]; /* the cuts in body order */
+  size_t k = 0;
+  for (size_t i = 0; i < ncut && k < CUT_MAX; i++)
+    if (cuts[i].at) ord[k++] = &cuts[i];
+  if (k == 2 && ord[1]->at < ord[0]->at) {
+    const cut *t = ord[0];
+    ord[0] = ord[1], ord[1] = t;
+  }
+  const char *from = body;
+  size_t o = 0;
+  for (size_t i = 0; i < k; i++) {
+    memcpy(rest + o, from, (size_t)(ord[i]->at - from));
+    o += (size_t)(ord[i]->at - from);
+    from = ord[i]->at + ord[i]->len;
+  }
+  memcpy(rest + o, from, (size_t)((const char *)body + n - from));
+  json_t *j = load(rest, left);
+  free(rest);
+  return j;
+}
+
+/* A string field: its cut value, or jansson's. */
+static const char *cut_string(json_t *o, const cut *c, size_t *len) {
+  json_t *v = json_object_get(o, c->key);
+  if (!json_is_string(v)) return NULL;
+  if (c->at) {
+    *len = c->len;
+    return c->at;
+  }
+  *len = json_string_length(v);
+  return json_string_value(v);
+}
+
 static lv_status dump(lv__buf *b, json_t *j) {
   if (!j) return LV_E_NOMEM;
   char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
@@ -260,11 +426,9 @@ static lv_status dump_spliced(lv__buf *b, json_t *j, spliced *f, size_t nf) {
 /* Decodes a packed field of at most max bytes into *out, a new buffer
  * (free()): BAD for anything but canonical padded base64 of a non-empty
  * string, LV_E_NOMEM when the buffer cannot be had. */
-static lv_status packedf(json_t *o, const char *k, size_t max, uint8_t **out, size_t *n) {
-  json_t *v = json_object_get(o, k);
-  const char *s = json_string_value(v);
-  size_t l = s ? json_string_length(v) : 0;
+static lv_status packedf(const char *s, size_t l, size_t max, uint8_t **out, size_t *n) {
   *out = NULL;
+  if (!s) return BAD;
   if (!l || l % 4) return BAD;
   size_t pad = (s[l - 1] == '=') + (s[l - 2] == '=');
   *n = l / 4 * 3 - pad;
@@ -326,14 +490,18 @@ static bool item_parse(lv__rd *r, lv__item *it) {
 lv_status lv__restore_req_parse(lv__restore_req *m, const void *body, size_t n) {
   static const char *const top[] = {"v",       "type",          "request_id", "time",
                                     "machine", "dry_run",       "sealed_secret", "items", NULL};
-  json_t *o = load(body, n);
-  uint8_t *p = NULL;
-  size_t plen = 0;
+  cut c[1] = {{"items", NULL, 0}};
+  bool nomem;
   memset(m, 0, sizeof *m);
+  json_t *o = load_cut(body, n, c, 1, &nomem);
+  if (nomem) return LV_E_NOMEM;
+  uint8_t *p = NULL;
+  size_t plen = 0, il = 0;
   bool ok = o && keys_only(o, top, NULL) && head_parse(o, &m->h, "restore") &&
             json_is_boolean(json_object_get(o, "dry_run")) &&
             b64f(o, "sealed_secret", m->sealed_secret, LV__SEALED_SECRET);
-  lv_status prc = ok ? packedf(o, "items", LV__BODY_MAX, &p, &plen) : BAD;
+  const char *is = ok ? cut_string(o, &c[0], &il) : NULL;
+  lv_status prc = ok ? packedf(is, il, LV__BODY_MAX, &p, &plen) : BAD;
   if (prc == LV_E_NOMEM) {
     json_decref(o);
     return prc;
@@ -408,15 +576,17 @@ lv_status lv__restore_resp_format(lv__buf *b, const lv__restore_resp *m) {
 
 lv_status lv__restore_resp_parse(lv__restore_resp *m, const void *body, size_t n) {
   static const char *const top[] = {"v", "request", "items", "pads", "limit_url", NULL};
-  json_t *o = load(body, n), *items, *pads, *url;
+  cut c[2] = {{"items", NULL, 0}, {"pads", NULL, 0}};
+  bool nomem;
+  json_t *o = load_cut(body, n, c, 2, &nomem), *pads, *url;
   uint8_t *p = NULL;
-  size_t plen = 0;
+  size_t plen = 0, il = 0;
   memset(m, 0, sizeof *m);
+  const char *is = NULL;
   bool ok = o && keys_only(o, top, NULL) && version_ok(o) &&
-            hexf(o, "request", m->req_hash, LV__HASH) &&
-            json_is_string(items = json_object_get(o, "items"));
-  if (ok && json_string_length(items))
-    ok = packedf(o, "items", (size_t)LV__ITEMS_MAX * RESULT_SIZE, &p, &plen) == LV_OK &&
+            hexf(o, "request", m->req_hash, LV__HASH) && (is = cut_string(o, &c[0], &il));
+  if (ok && il)
+    ok = packedf(is, il, (size_t)LV__ITEMS_MAX * RESULT_SIZE, &p, &plen) == LV_OK &&
          plen % RESULT_SIZE == 0;
   if (ok) {
     m->n = plen / RESULT_SIZE;
@@ -438,11 +608,11 @@ lv_status lv__restore_resp_parse(lv__restore_resp *m, const void *body, size_t n
     pads = json_object_get(o, "pads");
     url = json_object_get(o, "limit_url");
     if (json_is_string(pads)) {
-      size_t want = granted * 32 + LV__AEAD_OVERHEAD;
-      const char *s = json_string_value(pads);
+      size_t want = granted * 32 + LV__AEAD_OVERHEAD, pl = 0;
+      const char *s = cut_string(o, &c[1], &pl);
       m->pads_len = want;
       ok = granted && (m->pads = lv__malloc(want)) &&
-           lv__b64_decode(m->pads, want, s, json_string_length(pads)) == LV_OK;
+           lv__b64_decode(m->pads, want, s, pl) == LV_OK;
     } else {
       ok = json_is_null(pads);
     }

@@ -132,4 +132,9 @@ void lv__restore_resp_free(lv__restore_resp *m);
 lv_status lv__error_resp_format(lv__buf *b, const lv__error_resp *m);
 lv_status lv__error_resp_parse(lv__error_resp *m, const void *body, size_t n);
 
+/* Tests and fuzzers only: true makes the restore parsers hand every body
+ * to jansson whole, instead of reading a batch's items and pads past it
+ * (messages.c), so the two ways can be compared. Not thread-safe to flip. */
+extern bool lv__proto_no_cuts;
+
 #endif
