@@ -30,6 +30,7 @@
 
 #include "core/alloc.h"
 #include "core/fault.h"
+#include "core/file.h"
 #include "service/holder_index.h"
 #include "service/svc_db.h"
 
@@ -446,8 +447,10 @@ static bool run_group(sq *s, job *g) {
 
 /* After a failed WAL sync the committed pages may not be on disk, and a
  * second fdatasync would not say so (Linux reports a writeback error
- * once). A full checkpoint copies every committed page into the database
- * file and syncs it: then all of it is durable again. */
+ * once). A full checkpoint copies every committed page, as the page cache
+ * holds it, into the database file and syncs it. (A kernel that dropped
+ * the pages it failed to write would hand the checkpoint older bytes:
+ * SQLite's own retry has the same exposure; docs/protocol.md says so.) */
 static lv_status recover(sq *s) {
   int nlog = -1, nckpt = -1;
   int rc = sqlite3_wal_checkpoint_v2(s->db, "main", SQLITE_CHECKPOINT_FULL, &nlog, &nckpt);
@@ -468,8 +471,9 @@ static lv_status errno_rc(int e) { return e == ENOSPC ? LV_E_NOSPACE : LV_E_IO; 
 
 /* fdatasync of the WAL through a descriptor of our own (fsync is per
  * file, not per descriptor). The WAL lives as long as a connection is
- * open, ours included; should the path name another file, the data is in
- * that one. */
+ * open, ours included; should its path name another file (it cannot while
+ * we hold the database open, but it costs two system calls to be sure),
+ * the data is in that one. */
 static lv_status wal_sync(sq *s) {
   int e = lv__fault_hit(LV_FAULT_FSYNC);
   if (e) return errno_rc(e);
@@ -700,11 +704,16 @@ lv_status lv__svc_db_open_sqlite(lv__svc_db **out, const char *path) {
     r = exec(s->db, schema);
     if (r == LV_OK) r = migrate(s->db);
   }
+  /* the WAL where SQLite put it (a symlink or a file: URI resolves
+   * elsewhere than PATH-wal), opened now, while SQLite holds it open: from
+   * here on a writeback error of the file is reported to this descriptor
+   * too. A database that will not tell is refused, not left unsynced */
   s->wal_fd = -1;
-  if (r == LV_OK && !(s->wal_path = lv__malloc(strlen(path) + 5))) r = LV_E_NOMEM;
+  const char *wal = r == LV_OK ? sqlite3_filename_wal(sqlite3_db_filename(s->db, "main")) : NULL;
+  if (r == LV_OK && (!wal || !*wal)) r = LV_E_IO;
+  if (r == LV_OK && !(s->wal_path = lv__strdup(wal))) r = LV_E_NOMEM;
+  if (r == LV_OK && (s->wal_fd = open(s->wal_path, O_RDWR | O_CLOEXEC)) < 0) r = lv__errno_status(errno);
   if (r == LV_OK) {
-    memcpy(s->wal_path, path, strlen(path));
-    memcpy(s->wal_path + strlen(path), "-wal", 5);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv_work, NULL);
     pthread_cond_init(&s->cv_sync, NULL);
@@ -726,6 +735,7 @@ lv_status lv__svc_db_open_sqlite(lv__svc_db **out, const char *path) {
   }
   if (r < 0) {
     sqlite3_close(s->db);
+    if (s->wal_fd >= 0) close(s->wal_fd);
     free(s->wal_path);
     free(s);
     return r;
