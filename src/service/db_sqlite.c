@@ -61,7 +61,7 @@ typedef struct sq {
   job *sync_head, *sync_tail; /* committed, waiting for the WAL's fdatasync */
   bool stop, sync_stop;
   bool unsynced; /* a WAL sync failed: nothing is answered until a checkpoint succeeds */
-  /* syncer thread only: */
+  /* opened with the database, then the syncer thread's only: */
   char *wal_path;
   int wal_fd;
   /* writer thread only: */
@@ -467,6 +467,8 @@ static void complete(job *g) {
   }
 }
 
+/* Not lv__errno_status: a failed sync is storage trouble (503) whatever
+ * its errno; EACCES must not read as a machine's key refused (403). */
 static lv_status errno_rc(int e) { return e == ENOSPC ? LV_E_NOSPACE : LV_E_IO; }
 
 /* fdatasync of the WAL through a descriptor of our own (fsync is per
@@ -512,6 +514,15 @@ static void *syncer(void *arg) {
   }
   pthread_mutex_unlock(&s->mu);
   return NULL;
+}
+
+/* The syncer syncs what the writer committed, then exits; joined. */
+static void stop_syncer(sq *s) {
+  pthread_mutex_lock(&s->mu);
+  s->sync_stop = true;
+  pthread_cond_signal(&s->cv_sync);
+  pthread_mutex_unlock(&s->mu);
+  pthread_join(s->sync_th, NULL);
 }
 
 static void *writer(void *arg) {
@@ -578,11 +589,7 @@ static void sq_close(lv__svc_db *db) {
   pthread_cond_broadcast(&s->cv_work);
   pthread_mutex_unlock(&s->mu);
   pthread_join(s->th, NULL);
-  pthread_mutex_lock(&s->mu);
-  s->sync_stop = true; /* the syncer syncs what the writer committed, then exits */
-  pthread_cond_signal(&s->cv_sync);
-  pthread_mutex_unlock(&s->mu);
-  pthread_join(s->sync_th, NULL);
+  stop_syncer(s);
   lv__hidx_free(s->idx);
   sqlite3_close(s->db);
   if (s->wal_fd >= 0) close(s->wal_fd);
@@ -720,11 +727,7 @@ lv_status lv__svc_db_open_sqlite(lv__svc_db **out, const char *path) {
     if (pthread_create(&s->sync_th, NULL, syncer, s) != 0) {
       r = LV_E_NOMEM;
     } else if (pthread_create(&s->th, NULL, writer, s) != 0) {
-      pthread_mutex_lock(&s->mu);
-      s->sync_stop = true;
-      pthread_cond_signal(&s->cv_sync);
-      pthread_mutex_unlock(&s->mu);
-      pthread_join(s->sync_th, NULL);
+      stop_syncer(s);
       r = LV_E_NOMEM;
     }
     if (r < 0) {
